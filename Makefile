@@ -1,0 +1,42 @@
+# trackway: `make run` starts the local stack, `make test` runs the whole suite.
+# Both install what is missing first (a virtualenv in .venv and the npm engines in node_modules).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast lint typecheck bench demo clean
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml sdk/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e ".[infra]" -e "./sdk[aws,plot]" --group dev
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	$(BIN)/python -m trackway_backend.local --port $${TRACKWAY_PORT:-5000}
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not system" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check functions sdk infra tests bench
+	$(BIN)/ruff format --check functions sdk infra tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

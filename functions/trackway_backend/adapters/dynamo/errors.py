@@ -1,0 +1,39 @@
+"""pynamodb/botocore errors translated to domain errors at the adapter boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
+
+from trackway_backend.errors import Conflict, InternalError, Throttled, TrackwayError
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+}
+
+
+def is_condition_failure(exc: PynamoDBException) -> bool:
+    if exc.cause_response_code == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+
+
+@contextmanager
+def translated(conflict: type[TrackwayError] = Conflict, message: str = "Concurrent update") -> Iterator[None]:
+    """Map a failed condition to `conflict(message)`, throttling to 429 and anything else to 500."""
+    try:
+        yield
+    except DoesNotExist:
+        raise
+    except PynamoDBException as exc:
+        if is_condition_failure(exc):
+            raise conflict(message) from exc
+        if exc.cause_response_code in _THROTTLED:
+            raise Throttled("DynamoDB is throttling requests; retry with backoff") from exc
+        raise InternalError(f"Storage error: {exc.cause_response_code or type(exc).__name__}") from exc

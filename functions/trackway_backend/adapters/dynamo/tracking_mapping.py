@@ -1,0 +1,126 @@
+"""Explicit mapping between tracking entities and their pynamodb items."""
+
+from __future__ import annotations
+
+from trackway_backend.adapters.dynamo.tracking_items import META, ExperimentItem, LoggedModelItem, RunItem
+from trackway_backend.domain import (
+    Experiment,
+    LifecycleStage,
+    LoggedModel,
+    LoggedModelStatus,
+    Metric,
+    Run,
+    RunStatus,
+)
+
+
+def experiment_to_item(experiment: Experiment) -> ExperimentItem:
+    return ExperimentItem(
+        pk=f"EXP#{experiment.experiment_id}",
+        sk=META,
+        gsi1pk="EXPERIMENTS",
+        gsi1sk=experiment.experiment_id.zfill(20),
+        experiment_id=experiment.experiment_id,
+        name=experiment.name,
+        artifact_location=experiment.artifact_location,
+        lifecycle_stage=experiment.lifecycle_stage.value,
+        creation_time=experiment.creation_time,
+        last_update_time=experiment.last_update_time,
+        tags=experiment.tags,
+    )
+
+
+def experiment_from_item(item: ExperimentItem) -> Experiment:
+    return Experiment(
+        experiment_id=item.experiment_id,
+        name=item.name,
+        artifact_location=item.artifact_location,
+        lifecycle_stage=LifecycleStage(item.lifecycle_stage),
+        creation_time=int(item.creation_time),
+        last_update_time=int(item.last_update_time),
+        tags=dict(item.tags or {}),
+    )
+
+
+def run_to_item(run: Run, gsi1pk: str) -> RunItem:
+    return RunItem(
+        pk=f"RUN#{run.run_id}",
+        sk=META,
+        gsi1pk=gsi1pk,
+        gsi1sk=f"{run.start_time:015d}#{run.run_id}",
+        run_id=run.run_id,
+        experiment_id=run.experiment_id,
+        run_name=run.run_name,
+        user_id=run.user_id,
+        status=run.status.value,
+        start_time=run.start_time,
+        end_time=run.end_time,
+        artifact_uri=run.artifact_uri,
+        lifecycle_stage=run.lifecycle_stage.value,
+        params=run.params,
+        tags=run.tags,
+        metrics={
+            key: [m.value, m.timestamp, m.step, m.model_id, m.dataset_name, m.dataset_digest]
+            for key, m in run.metrics.items()
+        },
+        revision=run.revision,
+    )
+
+
+def run_from_item(item: RunItem) -> Run:
+    return Run(
+        run_id=item.run_id,
+        experiment_id=item.experiment_id,
+        run_name=item.run_name,
+        user_id=item.user_id,
+        status=RunStatus(item.status),
+        start_time=int(item.start_time),
+        end_time=None if item.end_time is None else int(item.end_time),
+        artifact_uri=item.artifact_uri,
+        lifecycle_stage=LifecycleStage(item.lifecycle_stage),
+        params=dict(item.params or {}),
+        tags=dict(item.tags or {}),
+        metrics={
+            key: Metric(key, float(value[0]), int(value[1]), int(value[2]), *value[3:6])
+            for key, value in (item.metrics or {}).items()
+        },
+        revision=int(item.revision),
+    )
+
+
+def logged_model_to_item(model: LoggedModel) -> LoggedModelItem:
+    return LoggedModelItem(
+        pk=f"LM#{model.model_id}",
+        sk=META,
+        gsi1pk=f"LMS#{model.experiment_id}",
+        gsi1sk=f"{model.creation_timestamp:015d}#{model.model_id}",
+        model_id=model.model_id,
+        experiment_id=model.experiment_id,
+        name=model.name,
+        artifact_location=model.artifact_location,
+        status=model.status.value,
+        lifecycle_stage=model.lifecycle_stage.value,
+        creation_timestamp=model.creation_timestamp,
+        last_updated_timestamp=model.last_updated_timestamp,
+        model_type=model.model_type,
+        source_run_id=model.source_run_id,
+        tags=model.tags,
+        params=model.params,
+    )
+
+
+def logged_model_from_item(item: LoggedModelItem) -> LoggedModel:
+    return LoggedModel(
+        model_id=item.model_id,
+        experiment_id=item.experiment_id,
+        name=item.name,
+        artifact_location=item.artifact_location,
+        status=LoggedModelStatus(item.status),
+        lifecycle_stage=LifecycleStage(item.lifecycle_stage),
+        creation_timestamp=int(item.creation_timestamp),
+        last_updated_timestamp=int(item.last_updated_timestamp),
+        model_type=item.model_type,
+        source_run_id=item.source_run_id,
+        tags=dict(item.tags or {}),
+        params=dict(item.params or {}),
+    )

