@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+
+from trackway_backend.domain import Metric, Run, RunStatus
+from trackway_backend.errors import InvalidParameter
+from trackway_backend.logic.search import runs_query
+from trackway_backend.logic.search.entities import RUNS
+from trackway_backend.logic.search.parser import parse_filter, parse_order_by
+from trackway_backend.logic.search.query import decode_offset, encode_offset
+
+
+def make_run(run_id: str, start: int, metrics: dict[str, float], params: dict[str, str], tags=None) -> Run:
+    return Run(
+        run_id=run_id,
+        experiment_id="1",
+        run_name=f"name-{run_id}",
+        user_id="ana",
+        status=RunStatus.FINISHED,
+        start_time=start,
+        end_time=None,
+        artifact_uri="mlflow-artifacts:/1",
+        params=params,
+        tags=tags or {},
+        metrics={key: Metric(key, value, 0) for key, value in metrics.items()},
+    )
+
+
+RUNS_FIXTURE = [
+    make_run("a", 1, {"acc": 0.95, "f1": 0.90}, {"n": "100", "model": "rf"}, {"team": "vision"}),
+    make_run("b", 2, {"acc": 0.80, "f1": 0.70}, {"n": "100", "model": "gbm"}),
+    make_run("c", 3, {"acc": 0.99}, {"n": "200", "model": "RF-large"}, {"team": "nlp"}),
+    make_run("d", 4, {"f1": 0.5}, {}),
+]
+
+
+def ids(filter_string: str | None, order_by: list[str] | None = None) -> list[str]:
+    page = runs_query(filter_string, order_by or [], 100, None).run(RUNS_FIXTURE)
+    return [run.run_id for run in page.items]
+
+
+@pytest.mark.parametrize(
+    ("filter_string", "expected"),
+    [
+        ("metrics.acc > 0.9", ["c", "a"]),
+        ("metrics.acc > 0.9 AND params.n = '100'", ["a"]),
+        ("metric.acc >= 0.8 and param.n != '200'", ["b", "a"]),
+        ("params.model LIKE 'r%'", ["a"]),
+        ("params.model ILIKE 'r%'", ["c", "a"]),
+        ("params.model LIKE '_bm'", ["b"]),
+        ("tags.team IS NULL", ["d", "b"]),
+        ("tags.team IS NOT NULL", ["c", "a"]),
+        ("attributes.run_id IN ('a', 'd')", ["d", "a"]),
+        ("run_id NOT IN ('a')", ["d", "c", "b"]),
+        ("attributes.start_time >= 3", ["d", "c"]),
+        ("`run name` = 'name-b'", ["b"]),
+        ('tags."team" = "nlp"', ["c"]),
+        ("tags.`team` = 'vision'", ["a"]),
+        ("metrics.missing < 1", []),
+        ("", ["d", "c", "b", "a"]),
+    ],
+)
+def test_filters_select_the_runs_mlflow_would(filter_string: str, expected: list[str]) -> None:
+    assert ids(filter_string) == expected
+
+
+def test_order_by_several_keys_puts_missing_values_last() -> None:
+    assert ids(None, ["metrics.acc DESC"]) == ["c", "a", "b", "d"]
+    assert ids(None, ["metrics.acc ASC"]) == ["b", "a", "c", "d"]
+    assert ids(None, ["params.n ASC", "metrics.f1 DESC"]) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "metrics.acc > 0.9 OR params.n = '1'",
+        "metrics.acc > 'high'",
+        "params.n = 100",
+        "params.n > '1'",
+        "attributes.status IN ('RUNNING')",
+        "foo.bar = '1'",
+        "attributes.nope = '1'",
+        "metrics.acc >",
+        "metrics.acc ~ 3",
+    ],
+)
+def test_invalid_filters_are_rejected_with_invalid_parameter(bad: str) -> None:
+    with pytest.raises(InvalidParameter):
+        parse_filter(bad, RUNS)
+
+
+def test_order_by_accepts_quoted_keys_and_rejects_unknown_entities() -> None:
+    keys = parse_order_by(["metrics.`val loss` DESC", "attributes.start_time"], RUNS)
+    assert [(k.entity, k.key, k.ascending) for k in keys] == [
+        ("metric", "val loss", False),
+        ("attribute", "start_time", True),
+    ]
+    with pytest.raises(InvalidParameter):
+        parse_order_by(["bogus.x"], RUNS)
+
+
+def test_page_tokens_walk_every_run_exactly_once() -> None:
+    seen: list[str] = []
+    token = None
+    while True:
+        page = runs_query(None, ["metrics.acc DESC"], 3, token).run(RUNS_FIXTURE)
+        seen += [run.run_id for run in page.items]
+        if not (token := page.next_page_token):
+            break
+    assert sorted(seen) == ["a", "b", "c", "d"]
+    assert len(seen) == 4
+
+
+def test_page_tokens_round_trip_and_garbage_is_rejected() -> None:
+    assert decode_offset(encode_offset(42)) == 42
+    with pytest.raises(InvalidParameter):
+        decode_offset("not-a-token")
+
+
+def test_max_results_is_bounded() -> None:
+    with pytest.raises(InvalidParameter):
+        runs_query(None, [], 50_001, None)
+    with pytest.raises(InvalidParameter):
+        runs_query(None, [], 0, None)
