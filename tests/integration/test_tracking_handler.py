@@ -152,3 +152,14 @@ def test_finishing_a_run_writes_one_run_finished_event_to_the_outbox(call: Call)
     events = [item for item in OutboxItem.scan() if item.detail["data"].get("run_id") == run_id]
     assert [e.detail_type for e in events] == ["run.finished"]
     assert events[0].detail["data"]["status"] == "FINISHED"
+
+
+def test_a_run_summary_past_the_item_limit_is_a_clear_400(call: Call) -> None:
+    run_id = new_run(call)
+    statuses = []
+    for batch in range(2):
+        params = [{"key": f"p{batch}-{i}", "value": "x" * 6000} for i in range(50)]
+        status, body = call("POST", f"{API}/runs/log-batch", {"run_id": run_id, "params": params})
+        statuses.append(status)
+    assert statuses == [200, 400]
+    assert "400 KB" in body["message"]

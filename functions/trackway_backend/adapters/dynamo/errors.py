@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
-from trackway_backend.errors import Conflict, InternalError, Throttled, TrackwayError
+from trackway_backend.errors import Conflict, InternalError, InvalidParameter, Throttled, TrackwayError
 
 _THROTTLED = {
     "ProvisionedThroughputExceededException",
@@ -34,6 +34,11 @@ def translated(conflict: type[TrackwayError] = Conflict, message: str = "Concurr
     except PynamoDBException as exc:
         if is_condition_failure(exc):
             raise conflict(message) from exc
+        if exc.cause_response_code == "ValidationException" and "size" in (exc.cause_response_message or ""):
+            raise InvalidParameter(
+                "The change would make the stored record exceed DynamoDB's 400 KB item limit "
+                "(too many or too long params, tags or metric keys on one entity)"
+            ) from exc
         if exc.cause_response_code in _THROTTLED:
             raise Throttled("DynamoDB is throttling requests; retry with backoff") from exc
         raise InternalError(f"Storage error: {exc.cause_response_code or type(exc).__name__}") from exc

@@ -59,12 +59,18 @@ def run_to_item(run: Run, gsi1pk: str) -> RunItem:
         lifecycle_stage=run.lifecycle_stage.value,
         params=run.params,
         tags=run.tags,
-        metrics={
-            key: [m.value, m.timestamp, m.step, m.model_id, m.dataset_name, m.dataset_digest]
-            for key, m in run.metrics.items()
-        },
+        metrics={key: _packed_metric(m) for key, m in run.metrics.items()},
         revision=run.revision,
     )
+
+
+def _packed_metric(metric: Metric) -> list[object]:
+    """[value, timestamp, step, model_id, dataset_name, dataset_digest] without trailing nulls."""
+    packed: list[object] = [metric.value, metric.timestamp, metric.step]
+    extras = [metric.model_id, metric.dataset_name, metric.dataset_digest]
+    while extras and extras[-1] is None:
+        extras.pop()
+    return packed + extras
 
 
 def run_from_item(item: RunItem) -> Run:
@@ -81,7 +87,7 @@ def run_from_item(item: RunItem) -> Run:
         params=dict(item.params or {}),
         tags=dict(item.tags or {}),
         metrics={
-            key: Metric(key, float(value[0]), int(value[1]), int(value[2]), *value[3:6])
+            key: Metric(key, float(value[0]), int(value[1]), int(value[2]), *(value[3:6] + [None] * (6 - len(value))))
             for key, value in (item.metrics or {}).items()
         },
         revision=int(item.revision),

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -264,7 +265,13 @@ class DynamoTrackingStore(TrackingStore):
 
 def _transaction() -> TransactWrite:
     meta: Any = TrackingItem.Meta
-    return TransactWrite(connection=Connection(region=meta.region, host=meta.host))
+    return TransactWrite(connection=_connection(meta.region, meta.host))
+
+
+@lru_cache(maxsize=4)
+def _connection(region: str, host: str | None) -> Connection:
+    """One connection (and botocore client) per container for transactions; creating one costs ~50 ms."""
+    return Connection(region=region, host=host)
 
 
 def _attach_link(run: Run, sort_key: str, payload: dict) -> None:  # type: ignore[type-arg]

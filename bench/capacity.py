@@ -1,0 +1,160 @@
+"""Counts DynamoDB requests and capacity units of each operation, on DynamoDB Local.
+
+DynamoDB Local reports no consumed capacity, so units are computed from the items on the wire with
+DynamoDB's published rules: an item's size is the sum of its attribute names and values; a write costs
+ceil(size / 1 KB) per item, doubled inside a transaction, plus the same again for each index the item is
+projected into; an eventually consistent read costs 0.5 per 4 KB read.
+Run: `.venv/bin/python -m bench.capacity` (starts its own DynamoDB Local).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from botocore.client import BaseClient
+
+from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+from trackway_backend.domain import Metric
+from trackway_backend.local.server import local_stack
+from trackway_backend.logic import experiments, runs
+
+_CAPACITY_OPERATIONS = (
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "GetItem",
+    "Query",
+    "Scan",
+    "BatchWriteItem",
+    "BatchGetItem",
+    "TransactWriteItems",
+    "TransactGetItems",
+)
+
+
+class Meter:
+    """Sums requests, write units and read units that DynamoDB reports, across every botocore client."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.write_units = 0.0
+        self.read_units = 0.0
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.write_units = self.read_units = 0.0
+
+    def record(self, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+        self.requests[operation] += 1
+        for item, transactional in _written_items(operation, params):
+            units = math.ceil(item_size(item) / 1024) * (2 if transactional else 1)
+            self.write_units += units * (2 if _INDEX_KEY in item else 1)
+        read = response.get("Items") or ([response["Item"]] if "Item" in response else [])
+        if read:
+            self.read_units += math.ceil(sum(item_size(i) for i in read) / 4096) * 0.5
+
+
+_INDEX_KEY = "gsi1pk"
+
+
+def _written_items(operation: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], bool]]:
+    if operation == "PutItem":
+        yield params["Item"], False
+    elif operation == "BatchWriteItem":
+        for requests in params["RequestItems"].values():
+            for request in requests:
+                if "PutRequest" in request:
+                    yield request["PutRequest"]["Item"], False
+    elif operation == "TransactWriteItems":
+        for entry in params["TransactItems"]:
+            if "Put" in entry:
+                yield entry["Put"]["Item"], True
+    elif operation == "UpdateItem":
+        yield params["Key"], False  # counters: tiny items; the key bounds the size
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    kind, data = next(iter(value.items()))
+    if kind == "S":
+        return len(data.encode())
+    if kind == "B":
+        return len(data)
+    if kind == "N":
+        return len(data.strip("-").lstrip("0").replace(".", "")) // 2 + 2
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in data.items())
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in data)
+    return sum(len(str(v)) for v in data)
+
+
+@contextmanager
+def metered() -> Iterator[Meter]:
+    meter = Meter()
+    original = BaseClient._make_api_call
+
+    def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name != "dynamodb":
+            return original(client, operation, params)
+        if operation in _CAPACITY_OPERATIONS:
+            params = {**params, "ReturnConsumedCapacity": "INDEXES"}
+        response = original(client, operation, params)
+        meter.record(operation, params, response)
+        return response
+
+    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield meter
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def measure(meter: Meter, action: Callable[[], object]) -> dict[str, Any]:
+    meter.reset()
+    action()
+    return {
+        "requests": sum(meter.requests.values()),
+        "by_operation": dict(meter.requests),
+        "write_units": round(meter.write_units, 1),
+        "read_units": round(meter.read_units, 1),
+    }
+
+
+def main() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as data, local_stack("127.0.0.1", 0, Path(data)):
+        store = DynamoTrackingStore()
+        with metered() as meter:
+            experiment_id = experiments.create(store, "capacity", "mlflow-artifacts:/", None, {})
+            run_id = runs.create(store, experiment_id, "bench", "r", None, {}).run_id
+            ten_keys = [Metric(f"k{k}", 0.5, 1_700_000_000_000 + s, s) for k in range(10) for s in range(100)]
+            one_key = [Metric("loss", 0.5, 1_700_000_000_000 + s, 1000 + s) for s in range(1000)]
+            wide = [Metric(f"w{k}", 0.5, 1_700_000_000_000, 0) for k in range(500)]
+            results = {
+                "log_batch_1000_points_10_keys": measure(
+                    meter, lambda: runs.log_batch(store, run_id, ten_keys, {}, {})
+                ),
+                "log_batch_1000_points_1_key": measure(meter, lambda: runs.log_batch(store, run_id, one_key, {}, {})),
+                "log_batch_500_distinct_keys": measure(meter, lambda: runs.log_batch(store, run_id, wide, {}, {})),
+                "log_metric_1_point": measure(
+                    meter, lambda: runs.log_batch(store, run_id, [Metric("single", 1.0, 1, 1)], {}, {})
+                ),
+                "get_run": measure(meter, lambda: runs.get(store, run_id)),
+            }
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))
