@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.stack import StackProcess
+from trackway_backend.local.process import StackProcess
 
 _SYSTEM_DIR = Path(__file__).parent / "system"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import mlflow
 
-from tests.support.stack import StackProcess
+from trackway_backend.local.process import StackProcess
 
 
 def test_runs_survive_a_restart(tmp_path: Path) -> None:

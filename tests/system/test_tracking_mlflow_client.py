@@ -11,7 +11,7 @@ import pytest
 from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
-from tests.support.stack import StackProcess
+from trackway_backend.local.process import StackProcess
 
 
 @pytest.fixture

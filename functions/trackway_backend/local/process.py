@@ -1,4 +1,4 @@
-"""The local stack as a child process, the way a user runs it (`python -m trackway_backend.local`)."""
+"""The local stack as a child process, the way a user runs it: for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import TracebackType
-
-import requests
 
 
 def free_port() -> int:
@@ -54,9 +54,10 @@ class StackProcess:
             if self._process.poll() is not None:
                 raise RuntimeError(f"local stack exited early:\n{self.log_path.read_text()[-4000:]}")
             try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return self
-            except requests.ConnectionError:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError):
                 pass
             time.sleep(0.2)
         self.stop()
