@@ -38,5 +38,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+bench: install
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
