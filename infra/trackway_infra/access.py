@@ -1,0 +1,117 @@
+"""Least-privilege grants: each function gets exactly the data-plane access its handlers use.
+
+Table grants come from CDK (explicit actions, scoped to the table and its indexes). S3 actions are listed
+here rather than taken from `grant_read_write`, whose `s3:GetObject*`/`s3:List*` wildcards would reach
+object ACLs, retention settings and legal holds.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from aws_cdk import Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from trackway_infra.constants import FunctionName
+from trackway_infra.data import Data
+from trackway_infra.functions import BackendFunctions
+from trackway_infra.nag import suppress
+
+
+class TableAccess(StrEnum):
+    READ = "read"
+    WRITE = "write"
+    READ_WRITE = "read_write"
+
+
+_T, _R, _O = "tracking", "registry", "outbox"
+TABLE_ACCESS: Final[dict[FunctionName, dict[str, TableAccess]]] = {
+    FunctionName.TRACKING: {_T: TableAccess.READ_WRITE, _O: TableAccess.WRITE},
+    FunctionName.REGISTRY: {_R: TableAccess.READ_WRITE, _T: TableAccess.READ, _O: TableAccess.WRITE},
+    FunctionName.ARTIFACTS: {_T: TableAccess.READ},
+    FunctionName.SERVING: {_R: TableAccess.READ, _T: TableAccess.READ},
+    FunctionName.APPROVAL: {_R: TableAccess.READ_WRITE, _T: TableAccess.READ, _O: TableAccess.WRITE},
+    FunctionName.DEPLOYMENT: {_R: TableAccess.READ_WRITE, _O: TableAccess.WRITE},
+}
+ARTIFACT_OBJECT_ACTIONS: Final = (
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+)
+ARTIFACT_BUCKET_ACTIONS: Final = ("s3:ListBucket", "s3:ListBucketMultipartUploads")
+
+
+class Access(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: Data,
+        functions: BackendFunctions,
+        bus: events.IEventBus,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._data = data
+        tables = {_T: data.tracking, _R: data.registry, _O: data.outbox}
+        for name, grants in TABLE_ACCESS.items():
+            for table_name, access in grants.items():
+                _grant_table(tables[table_name], functions[name], access)
+            self._suppress_table_wildcards(functions[name], [tables[t] for t in grants])
+        self._grant_artifacts(functions[FunctionName.ARTIFACTS], write=True)
+        self._grant_artifacts(functions[FunctionName.SERVING], write=False)
+        bus.grant_put_events_to(functions[FunctionName.PUBLISHER])
+
+    def _suppress_table_wildcards(self, function: lambda_.Function, tables: list[dynamodb.Table]) -> None:
+        applies_to = [f"Resource::<{_logical_id(table)}.Arn>/index/*" for table in tables]
+        reason = "CDK table grants cover the table's own indexes (gsi1) and nothing else"
+        if self._data.key:
+            applies_to += ["Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"]
+            reason += "; the KMS actions are CDK's table-key grants, scoped to the one customer-managed key"
+        suppress(_role(function), "AwsSolutions-IAM5", reason, applies_to=applies_to)
+
+    def _grant_artifacts(self, function: lambda_.Function, *, write: bool) -> None:
+        bucket = self._data.bucket
+        object_actions = ARTIFACT_OBJECT_ACTIONS if write else ("s3:GetObject",)
+        bucket_actions = ARTIFACT_BUCKET_ACTIONS if write else ("s3:ListBucket",)
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=list(object_actions), resources=[bucket.arn_for_objects("*")])
+        )
+        function.add_to_role_policy(iam.PolicyStatement(actions=list(bucket_actions), resources=[bucket.bucket_arn]))
+        if self._data.key:
+            # Presigned PUTs and GETs of SSE-KMS objects are authorised against the signer's key access.
+            key_actions = ("kms:Decrypt", "kms:GenerateDataKey") if write else ("kms:Decrypt",)
+            self._data.key.grant(function, *key_actions)
+        suppress(
+            _role(function),
+            "AwsSolutions-IAM5",
+            "Object actions are scoped to the artifact bucket's objects: keys are created per run and model",
+            applies_to=[f"Resource::<{_logical_id(bucket)}.Arn>/*"],
+        )
+
+
+def _grant_table(table: dynamodb.Table, function: lambda_.Function, access: TableAccess) -> None:
+    if access is TableAccess.READ:
+        table.grant_read_data(function)
+    elif access is TableAccess.WRITE:
+        table.grant_write_data(function)
+    else:
+        table.grant_read_write_data(function)
+
+
+def _role(function: lambda_.Function) -> iam.IRole:
+    assert function.role is not None  # the factory always gives a role
+    return function.role
+
+
+def _logical_id(construct: Construct) -> str:
+    child = construct.node.default_child
+    assert child is not None
+    return Stack.of(construct).get_logical_id(child)  # type: ignore[arg-type]

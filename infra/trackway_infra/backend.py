@@ -1,0 +1,83 @@
+"""`TrackwayBackend`: the whole backend as one construct, for `cdk deploy` or a platform team's own app."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws
+from constructs import Construct
+
+from trackway_infra.access import Access
+from trackway_infra.api import Api
+from trackway_infra.config import TrackwayProps
+from trackway_infra.constants import (
+    ACCESS_ID,
+    API_ID,
+    DATA_ID,
+    EVENTS_ID,
+    FUNCTIONS_ID,
+    OBSERVABILITY_ID,
+    SERVING_ID,
+)
+from trackway_infra.data import Data
+from trackway_infra.events import EventRouting
+from trackway_infra.functions import BackendFunctions
+from trackway_infra.observability import Observability
+from trackway_infra.serving import SageMakerServing
+
+# Behaviour the constructs rely on, whatever the host app's cdk.json says: access logs are delivered by
+# bucket policy (the artifact bucket enforces object ownership, so log-delivery ACLs are impossible).
+FEATURE_FLAGS = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
+
+
+class TrackwayBackend(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: TrackwayProps | None = None) -> None:
+        super().__init__(scope, construct_id)
+        for flag, value in FEATURE_FLAGS.items():
+            self.node.set_context(flag, value)
+        self.props = props = props or TrackwayProps()
+        self.data = Data(self, DATA_ID, props=props)
+        self.sagemaker = SageMakerServing(self, SERVING_ID, props=props, data=self.data) if props.sagemaker else None
+        self.functions = BackendFunctions(self, FUNCTIONS_ID, props=props, values=self._settings_values())
+        self.events = EventRouting(self, EVENTS_ID, props=props, data=self.data, functions=self.functions)
+        Access(self, ACCESS_ID, data=self.data, functions=self.functions, bus=self.events.bus)
+        if self.sagemaker:
+            self.sagemaker.grant(self.functions)
+        self.api = Api(self, API_ID, props=props, functions=self.functions)
+        self.observability = Observability(
+            self,
+            OBSERVABILITY_ID,
+            props=props,
+            api_id=self.api.api.api_id,
+            functions={name.value.capitalize(): fn for name, fn in self.functions.functions.items()},
+            tables={
+                "Tracking": self.data.tracking,
+                "Registry": self.data.registry,
+                "Outbox": self.data.outbox,
+            },
+            queues={
+                "PublisherDlq": self.events.publisher_dlq,
+                **{f"{name.value.capitalize()}Dlq": q for name, q in self.functions.dead_letter_queues.items()},
+            },
+        )
+
+    @property
+    def api_url(self) -> str:
+        return self.api.url
+
+    def _settings_values(self) -> dict[str, str | None]:
+        """What the stack knows, by settings field name; each function takes the fields it declares."""
+        props, data = self.props, self.data
+        return {
+            "region": Aws.REGION,
+            "tracking_table": data.tracking.table_name,
+            "registry_table": data.registry.table_name,
+            "outbox_table": data.outbox.table_name,
+            "artifact_bucket": data.bucket.bucket_name,
+            # The bus is created with exactly this name; a literal avoids a function -> bus dependency.
+            "event_bus": props.event_bus_name,
+            "run_index_shards": str(props.run_index_shards),
+            "deleted_retention_days": str(props.deleted_retention_days),
+            "presigned_url_seconds": str(props.presigned_url_seconds),
+            "serving_target": props.serving_target.value,
+            "sagemaker_execution_role_arn": self.sagemaker.role.role_arn if self.sagemaker else None,
+            "sagemaker_resource_prefix": props.name_prefix if self.sagemaker else None,
+        }

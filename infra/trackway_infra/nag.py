@@ -1,0 +1,30 @@
+"""cdk-nag suppressions: each one names its rule, the resources it covers, and why the finding is accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
+from constructs import IConstruct
+
+# tests/infra/test_iam.py pins the actions that may appear with Resource "*" to exactly these.
+UNSCOPED_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams")
+UNSCOPED_REASON = (
+    "Resource * only carries actions that support no resource-level permissions: "
+    "xray:PutTraceSegments/PutTelemetryRecords (active tracing) and, for the outbox stream consumer, "
+    "dynamodb:ListStreams (added by the stream event source; stream reads are scoped to the stream ARN)"
+)
+
+
+def suppress(
+    construct: IConstruct | Sequence[IConstruct],
+    rule: str,
+    reason: str,
+    applies_to: Sequence[str | RegexAppliesTo] | None = None,
+    children: bool = True,
+) -> None:
+    NagSuppressions.add_resource_suppressions(
+        construct,
+        [NagPackSuppression(id=rule, reason=reason, applies_to=applies_to)],
+        apply_to_children=children,
+    )
