@@ -1,0 +1,1 @@
+"""Artifact transfers over the presigned API: multipart uploads, ranged downloads, listing."""

@@ -1,0 +1,1 @@
+"""The `trackway` command line."""
