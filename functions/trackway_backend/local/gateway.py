@@ -110,18 +110,36 @@ class Gateway(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; don't wait 40 ms between
     server: Gateway
 
     def log_message(self, format: str, *args: Any) -> None:
         return
 
+    def _read_chunked(self) -> bytes | None:
+        """A chunked body (`requests` sends an empty file that way), or None once past the payload limit."""
+        body = bytearray()
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            body += self.rfile.read(size)
+            self.rfile.readline()
+            if len(body) > API_GATEWAY_PAYLOAD_LIMIT:
+                return None
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailer fields
+            pass
+        return bytes(body)
+
     def _handle(self) -> None:
+        chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
         length = int(self.headers.get("content-length") or 0)
-        if length > API_GATEWAY_PAYLOAD_LIMIT:
+        body: bytes | None = None
+        if chunked:
+            body = self._read_chunked()
+        elif length <= API_GATEWAY_PAYLOAD_LIMIT:
+            body = self.rfile.read(length) if length else b""
+        if body is None:
             self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
             self.close_connection = True
             return
-        body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
         if path in self.server.local_routes:
             status, payload = self.server.local_routes[path](self.command, parse_qs(urlsplit(self.path).query))
