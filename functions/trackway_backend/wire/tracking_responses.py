@@ -16,6 +16,14 @@ def double(value: float) -> float | str:
     return value
 
 
+def paged(field: str, items: list[dict[str, Any]], next_page_token: str | None) -> dict[str, Any]:
+    """A page of results; `next_page_token` is omitted on the last page, as MLflow does."""
+    body: dict[str, Any] = {field: items}
+    if next_page_token:
+        body["next_page_token"] = next_page_token
+    return body
+
+
 def key_values(mapping: dict[str, str]) -> list[dict[str, str]]:
     return [{"key": key, "value": value} for key, value in mapping.items()]
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
@@ -53,6 +53,7 @@ from trackway_backend.events import DomainEvent
 from trackway_backend.ports import TrackingStore
 
 _SECONDS_PER_DAY = 86_400
+_Item = TypeVar("_Item", bound=TrackingItem)
 
 
 class DynamoTrackingStore(TrackingStore):
@@ -80,23 +81,14 @@ class DynamoTrackingStore(TrackingStore):
         self.requests += 1
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        try:
-            with translated():
-                item = ExperimentItem.get(f"EXP#{experiment_id}", META)
-        except DoesNotExist:
-            raise NotFound(f"No Experiment with id={experiment_id} exists") from None
-        finally:
-            self.requests += 1
+        item = self._get(ExperimentItem, f"EXP#{experiment_id}", META)
+        if item is None:
+            raise NotFound(f"No Experiment with id={experiment_id} exists")
         return experiment_from_item(item)
 
     def find_experiment_id(self, name: str) -> str | None:
-        try:
-            with translated():
-                return ExperimentNameItem.get(f"EXPNAME#{name}", "#NAME").experiment_id
-        except DoesNotExist:
-            return None
-        finally:
-            self.requests += 1
+        item = self._get(ExperimentNameItem, f"EXPNAME#{name}", "#NAME")
+        return None if item is None else item.experiment_id
 
     def save_experiment(self, experiment: Experiment, previous_name: str | None = None) -> None:
         if previous_name is None or previous_name == experiment.name:
@@ -235,13 +227,9 @@ class DynamoTrackingStore(TrackingStore):
         self.requests += 1
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
-        try:
-            with translated():
-                item = LoggedModelItem.get(f"LM#{model_id}", META)
-        except DoesNotExist:
-            raise NotFound(f"Logged model with ID '{model_id}' not found.") from None
-        finally:
-            self.requests += 1
+        item = self._get(LoggedModelItem, f"LM#{model_id}", META)
+        if item is None:
+            raise NotFound(f"Logged model with ID '{model_id}' not found.")
         return logged_model_from_item(item)
 
     def save_logged_model(self, model: LoggedModel) -> None:
@@ -254,6 +242,15 @@ class DynamoTrackingStore(TrackingStore):
             for experiment_id in experiment_ids:
                 for item in LoggedModelItem.by_collection.query(f"LMS#{experiment_id}"):
                     yield logged_model_from_item(item)  # type: ignore[arg-type]
+
+    def _get(self, model: type[_Item], pk: str, sk: str) -> _Item | None:
+        """One item by key, or None."""
+        self.requests += 1
+        try:
+            with translated():
+                return model.get(pk, sk)
+        except DoesNotExist:
+            return None
 
     def _run_item(self, run: Run) -> RunItem:
         shard = zlib.crc32(run.run_id.encode()) % self._shards

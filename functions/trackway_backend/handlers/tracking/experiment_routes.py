@@ -48,10 +48,7 @@ def register(app: APIGatewayHttpResolver, store: TrackingStore, settings: Tracki
             request.max_results,
             request.page_token,
         )
-        body: dict[str, Any] = {"experiments": [view.experiment(e) for e in page.items]}
-        if page.next_page_token:
-            body["next_page_token"] = page.next_page_token
-        return body
+        return view.paged("experiments", [view.experiment(e) for e in page.items], page.next_page_token)
 
     @app.post(f"{_PATH}/update")
     def update() -> dict[str, Any]:

@@ -39,10 +39,7 @@ def register(app: APIGatewayHttpResolver, store: TrackingStore, settings: Tracki
         page = logged_models.search(
             store, request.experiment_ids, request.filter, order, request.max_results, request.page_token
         )
-        body: dict[str, Any] = {"models": [view.logged_model(m) for m in page.items]}
-        if page.next_page_token:
-            body["next_page_token"] = page.next_page_token
-        return body
+        return view.paged("models", [view.logged_model(m) for m in page.items], page.next_page_token)
 
     @app.get(f"{_PATH}/<model_id>")
     def get(model_id: str) -> dict[str, Any]:

@@ -163,19 +163,13 @@ def register(app: APIGatewayHttpResolver, store: TrackingStore, settings: Tracki
             request.order_by,
             request.page_token,
         )
-        body: dict[str, Any] = {"runs": [view.run(run) for run in page.items]}
-        if page.next_page_token:
-            body["next_page_token"] = page.next_page_token
-        return body
+        return view.paged("runs", [view.run(run) for run in page.items], page.next_page_token)
 
     @app.get(f"{_METRICS}/get-history")
     def get_history() -> dict[str, Any]:
         request = parse(rq.GetMetricHistory, request_data(app))
         page = metrics.history(store, request.id, request.metric_key, request.max_results, request.page_token)
-        body: dict[str, Any] = {"metrics": [view.metric(m) for m in page.items]}
-        if page.next_page_token:
-            body["next_page_token"] = page.next_page_token
-        return body
+        return view.paged("metrics", [view.metric(m) for m in page.items], page.next_page_token)
 
     @app.get(f"{_METRICS}/get-history-bulk-interval")
     def get_history_bulk_interval() -> dict[str, Any]:
