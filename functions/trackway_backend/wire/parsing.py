@@ -15,7 +15,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True)
+    # defer_build: a cold start builds the validator of the one route it serves, not of all of them.
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True, defer_build=True)
 
 
 def parse(model: type[M], data: dict[str, Any]) -> M:
