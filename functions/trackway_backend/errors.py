@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     RESOURCE_CONFLICT = "RESOURCE_CONFLICT"
     RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
     REQUEST_LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
+    RESOURCE_LIMIT_EXCEEDED = "RESOURCE_LIMIT_EXCEEDED"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
     TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -30,6 +31,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.RESOURCE_CONFLICT: 409,
     ErrorCode.RESOURCE_EXHAUSTED: 429,
     ErrorCode.REQUEST_LIMIT_EXCEEDED: 429,
+    ErrorCode.RESOURCE_LIMIT_EXCEEDED: 413,
     ErrorCode.NOT_IMPLEMENTED: 501,
     ErrorCode.TEMPORARILY_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
@@ -86,6 +88,12 @@ class LimitExceeded(TrackwayError):
 
 class Throttled(TrackwayError):
     code = ErrorCode.REQUEST_LIMIT_EXCEEDED
+
+
+class PayloadTooLarge(TrackwayError):
+    """A request body over what the API accepts (API Gateway and Lambda cap bodies at 10 MB / 6 MB)."""
+
+    code = ErrorCode.RESOURCE_LIMIT_EXCEEDED
 
 
 class NotImplementedByServer(TrackwayError):

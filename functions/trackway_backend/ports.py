@@ -1,12 +1,15 @@
-"""The storage port of the tracking domain. Primitives are abstract; adapters implement them."""
+"""The ports: storage of the tracking and registry domains, and the event bus. Primitives are abstract;
+adapters implement them."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from trackway_backend.domain import DatasetInput, Experiment, LoggedModel, Metric, Page, Run
 from trackway_backend.events import DomainEvent
+from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 
 
 class TrackingStore(ABC):
@@ -80,3 +83,79 @@ class TrackingStore(ABC):
 
     @abstractmethod
     def list_logged_models(self, experiment_ids: Iterable[str]) -> Iterator[LoggedModel]: ...
+
+
+@dataclass
+class RegistryChange:
+    """One committed change of a registered model: the model's new state, the versions it writes or
+    removes, and the events that describe it, all in one transaction."""
+
+    model: RegisteredModel
+    versions: list[ModelVersion] = field(default_factory=list)
+    created_version: ModelVersion | None = None
+    deleted_versions: list[int] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
+    previous_name: str | None = None
+    delete_model: bool = False
+
+
+class RegistryStore(ABC):
+    """Registered models and their versions.
+
+    Getters raise `NotFound` for a missing entity unless they say otherwise. Every write of an existing
+    model is conditional on the `revision` it was read at and raises `Conflict` when another writer got
+    there first; the caller re-reads and retries.
+    """
+
+    @abstractmethod
+    def get_model(self, name: str) -> RegisteredModel: ...
+
+    @abstractmethod
+    def list_models(self) -> Iterator[RegisteredModel]: ...
+
+    # Versions come back with their model's name and aliases filled in.
+    @abstractmethod
+    def get_version(self, model: RegisteredModel, version: int) -> ModelVersion: ...
+
+    @abstractmethod
+    def get_versions(self, wanted: Iterable[tuple[RegisteredModel, int]]) -> list[ModelVersion]:
+        """The versions that exist, in no particular order; missing ones are skipped."""
+
+    @abstractmethod
+    def list_versions(self, models: Sequence[RegisteredModel]) -> Iterator[ModelVersion]:
+        """Every version of the given models."""
+
+    @abstractmethod
+    def create_model(self, model: RegisteredModel, events: Sequence[DomainEvent] = ()) -> None:
+        """Raises `AlreadyExists` when the name is taken."""
+
+    @abstractmethod
+    def commit(self, change: RegistryChange) -> None:
+        """Write `change` if the stored model is still at `change.model.revision`, then bump it.
+
+        A `created_version` must not exist yet; a rename (`previous_name`) raises `AlreadyExists` when the
+        new name is taken; `delete_model` removes the model and then its versions.
+        """
+
+    def fill_latest_versions(self, models: Sequence[RegisteredModel]) -> None:
+        """Set each model's `latest_versions`: its highest version in each stage, as MLflow's."""
+        found: dict[str, list[ModelVersion]] = {}
+        by_name = {model.name: model for model in models}
+        wanted = [(model, number) for model in models for number in set(model.latest.values())]
+        for version in self.get_versions(wanted):
+            found.setdefault(version.name, []).append(version)
+        for name, model in by_name.items():
+            model.latest_versions = sorted(found.get(name, []), key=lambda version: version.version)
+
+
+class EventBus(ABC):
+    """Where published events go: EventBridge in AWS, the in-process bus locally."""
+
+    MAX_ENTRIES = 10
+
+    @abstractmethod
+    def put(self, events: Sequence[DomainEvent]) -> list[str | None]:
+        """Put up to `MAX_ENTRIES` events; returns, per event, None if accepted or the error code if not.
+
+        Raises when the whole request failed (network, throttling); nothing is known to be accepted then.
+        """

@@ -42,8 +42,22 @@ class Route:
 
     @property
     def resolver_path(self) -> str:
-        """The path in Powertools resolver syntax (`<name>`)."""
-        return re.sub(r"\{([^}+]+)\+?\}", r"<\1>", self.path)
+        """The path as a Powertools resolver rule: `{name}` becomes `<name>`, which never matches a `/`.
+
+        A greedy `{name+}` becomes an unnamed `(.+)`: Powertools names groups only from `<name>`, so a
+        handler reads greedy parameters with `params()`.
+        """
+
+        def segment(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return "(.+)" if name.endswith("+") else f"<{name}>"
+
+        return re.sub(r"\{([^}]+)\}", segment, self.path)
+
+    def params(self, path: str) -> dict[str, str]:
+        """The path parameters of `path` (raw, still percent-encoded), or {} when it does not match."""
+        found = self.pattern.match(path)
+        return found.groupdict() if found else {}
 
 
 _T, _R, _A, _S = Function.TRACKING, Function.REGISTRY, Function.ARTIFACTS, Function.SERVING
@@ -130,6 +144,7 @@ _SERVING = [
     ("POST", "/serving/{model}/invocations"),
     ("GET", "/serving/{model}/health"),
     ("GET", "/serving/{model}/version"),
+    ("GET", "/api/2.0/trackway/deployments"),
 ]
 
 ROUTES: tuple[Route, ...] = tuple(

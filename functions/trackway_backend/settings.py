@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
+
+ServingTarget = Literal["serverless", "sagemaker"]
 
 
 class _EnvSettings(BaseModel):
@@ -56,3 +58,37 @@ class ArtifactSettings(AwsSettings):
 
 class PublisherSettings(AwsSettings):
     event_bus: str = "trackway"
+
+
+class ApprovalSettings(AwsSettings):
+    tracking_table: str = "trackway-tracking"
+    registry_table: str = "trackway-registry"
+    outbox_table: str = "trackway-outbox"
+
+
+class DeploymentSettings(AwsSettings):
+    """`serving_function` is the serving function's name, which the health check invokes; unset (the local
+    stack, tests) it calls the serving handler in process."""
+
+    registry_table: str = "trackway-registry"
+    outbox_table: str = "trackway-outbox"
+    artifact_bucket: str = "trackway-artifacts"
+    serving_target: ServingTarget = "serverless"
+    serving_function: str | None = None
+    health_check_seconds: float = 60.0
+    sagemaker_execution_role_arn: str | None = None
+    sagemaker_resource_prefix: str | None = None
+    sagemaker_image_uri: str | None = None
+    sagemaker_instance_type: str = "ml.m5.large"
+    sagemaker_instance_count: int = 1
+
+
+class ServingSettings(AwsSettings):
+    """`live_check_seconds`: how long a container trusts its cached live version before reading it again."""
+
+    registry_table: str = "trackway-registry"
+    artifact_bucket: str = "trackway-artifacts"
+    serving_target: ServingTarget = "serverless"
+    sagemaker_resource_prefix: str | None = None
+    model_cache_dir: str = "/tmp/trackway-models"
+    live_check_seconds: float = 1.0

@@ -9,7 +9,11 @@ import pytest
 from trackway_backend import settings
 from trackway_backend.routes import ROUTES, Function, match, routes_for
 
-SETTINGS = {Function.TRACKING: settings.TrackingSettings}
+SETTINGS = {
+    Function.TRACKING: settings.TrackingSettings,
+    Function.ARTIFACTS: settings.ArtifactSettings,
+    Function.REGISTRY: settings.RegistrySettings,
+}
 
 
 def served_routes(function: Function) -> set[tuple[str, str]]:

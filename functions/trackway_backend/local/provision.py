@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from trackway_backend.adapters.dynamo.outbox import OutboxItem
-from trackway_backend.adapters.dynamo.tables import bind_tracking, create_missing
+from trackway_backend.adapters.dynamo.registry_items import RegistryItem
+from trackway_backend.adapters.dynamo.tables import bind_registry, bind_tracking, create_missing
 from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
-from trackway_backend.settings import TrackingSettings
+from trackway_backend.adapters.s3.buckets import create_missing_bucket
+from trackway_backend.settings import ArtifactSettings, RegistrySettings, TrackingSettings
 
 
 def provision() -> None:
     settings = TrackingSettings.from_env()
     bind_tracking(settings.tracking_table, settings.outbox_table, settings)
     create_missing(TrackingItem, OutboxItem)
+    registry = RegistrySettings.from_env()
+    bind_registry(registry.registry_table, registry.tracking_table, registry.outbox_table, registry)
+    create_missing(RegistryItem)
+    create_missing_bucket(ArtifactSettings.from_env())

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from trackway_backend.local.engines import Endpoints, engines
+from trackway_backend.local.engines import Endpoints, engines, local_credentials
+from trackway_backend.local.eventing import local_eventing
 from trackway_backend.local.gateway import Gateway
 from trackway_backend.local.provision import provision
 
@@ -35,8 +36,9 @@ def environment(endpoints: Endpoints, data_dir: Path) -> dict[str, str]:
         "TRACKWAY_S3_ENDPOINT": endpoints.s3,
         "TRACKWAY_REGION": "us-east-1",
         "TRACKWAY_DATA_DIR": str(data_dir),
-        "AWS_ACCESS_KEY_ID": os.environ.get("TRACKWAY_LOCAL_ACCESS_KEY_ID", "trackwaylocal"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("TRACKWAY_LOCAL_SECRET_ACCESS_KEY", "trackwaylocal"),
+        "TRACKWAY_MODEL_CACHE_DIR": str(data_dir / "models"),
+        "AWS_ACCESS_KEY_ID": local_credentials()[0],
+        "AWS_SECRET_ACCESS_KEY": local_credentials()[1],
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "trackway-local",
@@ -51,14 +53,15 @@ def local_stack(host: str, port: int, data_dir: Path) -> Iterator[LocalStack]:
     with engines(data_dir) as endpoints:
         os.environ.update(environment(endpoints, data_dir))
         provision()
-        gateway = Gateway((host, port))
-        thread = threading.Thread(target=gateway.serve_forever, name="trackway-gateway", daemon=True)
-        thread.start()
-        try:
-            yield LocalStack(f"http://{host}:{gateway.server_address[1]}", endpoints, gateway)
-        finally:
-            gateway.shutdown()
-            gateway.server_close()
+        with local_eventing(data_dir) as eventing:
+            gateway = Gateway((host, port), local_routes=eventing.routes)
+            thread = threading.Thread(target=gateway.serve_forever, name="trackway-gateway", daemon=True)
+            thread.start()
+            try:
+                yield LocalStack(f"http://{host}:{gateway.server_address[1]}", endpoints, gateway)
+            finally:
+                gateway.shutdown()
+                gateway.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,14 @@ def bind_tracking(tracking_table: str, outbox_table: str, aws: AwsSettings) -> N
     bind(OutboxItem, outbox_table, aws)
 
 
+def bind_registry(registry_table: str, tracking_table: str, outbox_table: str, aws: AwsSettings) -> None:
+    """The registry function reads logged models from the tracking table and writes its own outbox."""
+    from trackway_backend.adapters.dynamo.registry_items import RegistryItem
+
+    bind(RegistryItem, registry_table, aws)
+    bind_tracking(tracking_table, outbox_table, aws)
+
+
 def create_missing(*models: type[Model]) -> None:
     """Create the tables of `models` that do not exist yet (the CDK stack owns them in AWS)."""
     for model in models:

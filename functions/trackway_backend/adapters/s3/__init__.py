@@ -1,0 +1,1 @@
+"""S3: the artifact bucket behind the ObjectStore port."""

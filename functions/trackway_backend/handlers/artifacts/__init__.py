@@ -1,0 +1,45 @@
+"""The artifacts function: listing, presigned S3 transfers and multipart uploads; bytes stay out of it
+(except a small proxied PUT from an older mlflow client)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trackway_backend.adapters.dynamo.tables import bind
+from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
+from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+from trackway_backend.adapters.s3.client import s3_client
+from trackway_backend.adapters.s3.object_store import S3ObjectStore
+from trackway_backend.handlers.artifacts import multipart_routes, transfer_routes
+from trackway_backend.handlers.http import build_resolver, logger
+from trackway_backend.settings import ArtifactSettings
+
+
+def build_app(settings: ArtifactSettings) -> APIGatewayHttpResolver:
+    store = DynamoTrackingStore()
+    objects = S3ObjectStore(s3_client(settings.region, settings.s3_endpoint), settings.artifact_bucket)
+    app = build_resolver()
+    for routes in (transfer_routes, multipart_routes):
+        routes.register(app, store, objects, settings)
+    return app
+
+
+def configure() -> ArtifactSettings:
+    """Once per container: read settings and bind the tracking table (runs and logged models)."""
+    settings = ArtifactSettings.from_env()
+    bind(TrackingItem, settings.tracking_table, settings)
+    return settings
+
+
+@lru_cache(maxsize=1)
+def _app() -> APIGatewayHttpResolver:
+    return build_app(configure())
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _app().resolve(event, context)

@@ -1,0 +1,42 @@
+"""The registry function: registered models, versions, tags, aliases, stages and search."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
+from trackway_backend.adapters.dynamo.tables import bind_registry
+from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+from trackway_backend.handlers.http import build_resolver, logger
+from trackway_backend.handlers.registry import alias_routes, model_routes, version_routes
+from trackway_backend.settings import RegistrySettings
+
+
+def build_app(settings: RegistrySettings) -> APIGatewayHttpResolver:
+    store, tracking = DynamoRegistryStore(), DynamoTrackingStore()
+    app = build_resolver()
+    model_routes.register(app, store)
+    version_routes.register(app, store, tracking)
+    alias_routes.register(app, store)
+    return app
+
+
+def configure() -> RegistrySettings:
+    """Once per container: read settings and bind the tables."""
+    settings = RegistrySettings.from_env()
+    bind_registry(settings.registry_table, settings.tracking_table, settings.outbox_table, settings)
+    return settings
+
+
+@lru_cache(maxsize=1)
+def _app() -> APIGatewayHttpResolver:
+    return build_app(configure())
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _app().resolve(event, context)

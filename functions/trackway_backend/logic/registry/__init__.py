@@ -1,0 +1,1 @@
+"""Model registry use cases: registered models, versions, aliases and stages."""
