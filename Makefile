@@ -41,5 +41,8 @@ typecheck: install
 bench: install
 	$(BIN)/python -m bench.run
 
+demo: install
+	$(BIN)/python examples/demo.py
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

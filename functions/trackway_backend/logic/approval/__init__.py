@@ -1,0 +1,1 @@
+"""Approval: quality gates from registered-model tags, evaluated against the source run's metrics."""

@@ -1,0 +1,1 @@
+"""Serving: the live version of each model, loaded once per container, answering the scoring protocol."""
