@@ -167,11 +167,11 @@ def every_change(call: Call, track: Call) -> list[tuple[str, list[dict[str, Any]
         ),
         (
             "model_version_alias.created",
-            lambda: call("POST", "registered-models/alias", {"name": name, "alias": "champion", "version": "2"}),
+            lambda: call("POST", "registered-models/alias", {"name": name, "alias": "challenger", "version": "2"}),
         ),
         (
             "model_version_alias.created",
-            lambda: call("POST", "registered-models/alias", {"name": name, "alias": "champion", "version": "1"}),
+            lambda: call("POST", "registered-models/alias", {"name": name, "alias": "challenger", "version": "1"}),
         ),
         (
             "model_version.stage_transitioned",
@@ -191,7 +191,7 @@ def every_change(call: Call, track: Call) -> list[tuple[str, list[dict[str, Any]
         ),
         (
             "model_version_alias.deleted",
-            lambda: call("DELETE", "registered-models/alias", {"name": name, "alias": "champion"}),
+            lambda: call("DELETE", "registered-models/alias", {"name": name, "alias": "challenger"}),
         ),
         ("model_version.deleted", lambda: call("DELETE", "model-versions/delete", {"name": name, "version": "1"})),
         ("registered_model.deleted", lambda: call("DELETE", "registered-models/delete", {"name": name})),

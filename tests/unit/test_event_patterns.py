@@ -41,7 +41,8 @@ def test_agrees_with_moto_on_every_sample(pattern: dict[str, Any]) -> None:
     moto = EventPattern.load(json.dumps(pattern))
     ours = [matches(pattern, sample) for sample in SAMPLES]
     assert ours == [moto.matches_event(sample) for sample in SAMPLES]
-    assert any(ours) or pattern["detail"]["data"].get("alias") == ["challenger"]
+    # The samples carry one alias, so one of the two alias patterns has nothing to match.
+    assert any(ours) or "alias" in pattern.get("detail", {}).get("data", {})
 
 
 def test_literals_are_typed() -> None:
