@@ -88,7 +88,7 @@ def test_redelivered_events_change_nothing(story: tuple[Chain, dict[str, list[di
 def test_consumers_parse_the_registry_samples_and_refuse_anything_else() -> None:
     created = parse_registry_event(SAMPLES["model_version.created"])
     moved = parse_registry_event(SAMPLES["model_version_alias.created"])
-    assert (created.detail.data.version, moved.detail.data.alias) == ("2", "champion")
+    assert (created.detail.data.version, moved.detail.data.alias) == ("2", "challenger")
     broken = json.loads(json.dumps(SAMPLES["model_version_alias.created"]))
     broken["detail"]["event_id"] = "not-an-id"
     with pytest.raises(ValidationError):
