@@ -69,7 +69,10 @@ def test_doctor_passes_on_the_local_stack(local_stack: StackProcess, capsys: pyt
     assert "✓ read_access" in out and "✗" not in out
 
 
-@pytest.mark.skipif(not os.environ.get("TRACKWAY_BENCH_1GB"), reason="1 GiB transfer benchmark, too slow for CI: opt in with TRACKWAY_BENCH_1GB=1")
+@pytest.mark.skipif(
+    not os.environ.get("TRACKWAY_BENCH_1GB"),
+    reason="1 GiB transfer benchmark, too slow for CI: opt in with TRACKWAY_BENCH_1GB=1",
+)
 def test_bench_1gb_upload_download_sdk_vs_mlflow(
     sdk: TrackwayClient, local_stack: StackProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
