@@ -10,7 +10,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -20,7 +19,7 @@ from constructs import Construct
 from trackway_infra.constants import FunctionName
 from trackway_infra.data import Data
 from trackway_infra.functions import BackendFunctions
-from trackway_infra.nag import suppress
+from trackway_infra.nag import logical_id, suppress
 
 
 class TableAccess(StrEnum):
@@ -70,7 +69,7 @@ class Access(Construct):
         bus.grant_put_events_to(functions[FunctionName.PUBLISHER])
 
     def _suppress_table_wildcards(self, function: lambda_.Function, tables: list[dynamodb.Table]) -> None:
-        applies_to = [f"Resource::<{_logical_id(table)}.Arn>/index/*" for table in tables]
+        applies_to = [f"Resource::<{logical_id(table)}.Arn>/index/*" for table in tables]
         reason = "CDK table grants cover the table's own indexes (gsi1) and nothing else"
         if self._data.key:
             applies_to += ["Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"]
@@ -93,7 +92,7 @@ class Access(Construct):
             _role(function),
             "AwsSolutions-IAM5",
             "Object actions are scoped to the artifact bucket's objects: keys are created per run and model",
-            applies_to=[f"Resource::<{_logical_id(bucket)}.Arn>/*"],
+            applies_to=[f"Resource::<{logical_id(bucket)}.Arn>/*"],
         )
 
 
@@ -109,9 +108,3 @@ def _grant_table(table: dynamodb.Table, function: lambda_.Function, access: Tabl
 def _role(function: lambda_.Function) -> iam.IRole:
     assert function.role is not None  # the factory always gives a role
     return function.role
-
-
-def _logical_id(construct: Construct) -> str:
-    child = construct.node.default_child
-    assert child is not None
-    return Stack.of(construct).get_logical_id(child)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from trackway_infra.constants import (
 )
 from trackway_infra.data import Data
 from trackway_infra.events import EventRouting
-from trackway_infra.functions import BackendFunctions
+from trackway_infra.functions import SAGEMAKER_WAIT_SECONDS, BackendFunctions
 from trackway_infra.observability import Observability
 from trackway_infra.serving import SageMakerServing
 
@@ -78,6 +78,20 @@ class TrackwayBackend(Construct):
             "deleted_retention_days": str(props.deleted_retention_days),
             "presigned_url_seconds": str(props.presigned_url_seconds),
             "serving_target": props.serving_target.value,
-            "sagemaker_execution_role_arn": self.sagemaker.role.role_arn if self.sagemaker else None,
-            "sagemaker_resource_prefix": props.name_prefix if self.sagemaker else None,
+            # serving_function (the health probe's target) is added by BackendFunctions once serving exists.
+            **(self._sagemaker_values() if self.sagemaker else {}),
+        }
+
+    def _sagemaker_values(self) -> dict[str, str | None]:
+        assert self.sagemaker is not None
+        props = self.props
+        count = props.sagemaker_instance_count
+        return {
+            "sagemaker_execution_role_arn": self.sagemaker.role.role_arn,
+            "sagemaker_resource_prefix": props.name_prefix,
+            "sagemaker_image_uri": props.sagemaker_image_uri,
+            "sagemaker_instance_type": props.sagemaker_instance_type,
+            "sagemaker_instance_count": None if count is None else str(count),
+            # How long a deployment waits for the endpoint: creating one takes minutes, not the 60 s default.
+            "health_check_seconds": str(SAGEMAKER_WAIT_SECONDS),
         }

@@ -1,45 +1,77 @@
-"""The dependency layer: the project's runtime dependencies as arm64 wheels, built with pip, no Docker.
+"""How the functions' dependencies are packaged: pip-built layers (no Docker), and the serving image.
 
-pip resolves wheels for the Lambda platform (`manylinux2014_aarch64`, the runtime's CPython) whatever
-the host is, so a laptop or CI runner builds the layer without Docker. If local pip fails (no network, an
-sdist-only package), CDK falls back to Docker bundling with the same pip command. `trackway:skipBundling`
-replaces the layer content with a marker file so tests and offline `cdk synth` never touch the network.
+Layers: pip resolves wheels for the Lambda platform (arm64 manylinux wheels up to the runtime's glibc, for
+the runtime's CPython) whatever the host is, so a laptop or CI runner builds them without Docker. If local
+pip fails (no network, an sdist-only package), CDK falls back to Docker bundling with the same pip command.
+Either way the layer is pruned (package test suites) and checked against Lambda's unzipped size limit, so
+a layer that cannot deploy fails `cdk synth` with its measured size instead of `cdk deploy` minutes later.
+`trackway:skipBundling` replaces the layer content with a marker file so tests and offline `cdk synth`
+never touch the network.
+
+The serving image (`infra/serving_image/Dockerfile`) installs the same requirements with the same pip
+arguments in a build-platform stage, so it needs no arm64 emulation either; Docker builds it at deploy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jsii
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, IgnoreMode, ILocalBundling
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_lambda as lambda_
 
-from trackway_infra.constants import FUNCTIONS_DIR, PYPROJECT
+from trackway_infra.constants import (
+    FUNCTIONS_DIR,
+    PYPROJECT,
+    REPO_ROOT,
+    SERVING_DOCKERFILE,
+    SERVING_EXTRA,
+)
 
-PLATFORM = "manylinux2014_aarch64"
-SKIPPED_MARKER = "TRACKWAY_BUNDLING_SKIPPED"
+# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34). pip takes platform tags literally
+# (`manylinux2014` does not imply `manylinux_2_28`), so every glibc the runtime satisfies is listed:
+# numpy, pandas and scipy publish their arm64 wheels as manylinux_2_27/2_28 only.
+GLIBC_MINORS: Final = range(34, 16, -1)
+PLATFORMS: Final = (*(f"manylinux_2_{minor}_aarch64" for minor in GLIBC_MINORS), "manylinux2014_aarch64")
+SKIPPED_MARKER: Final = "TRACKWAY_BUNDLING_SKIPPED"
+# "Unzipped size must be smaller than 262144000 bytes": function code plus all of its layers.
+LAMBDA_UNZIPPED_LIMIT: Final = 262_144_000
+# Directories no code imports at run time: the packages' own test suites (pandas, scipy, sklearn, numpy...).
+PRUNED_DIRECTORIES: Final = ("tests",)
 
 
 def project_dependencies(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
-    """`[project].dependencies` from pyproject.toml: the layer ships exactly what the tests run against."""
+    """`[project].dependencies`: every function's runtime dependencies, exactly what the tests run against."""
     with pyproject.open("rb") as file:
         return tuple(tomllib.load(file)["project"]["dependencies"])
 
 
-def pip_arguments(requirements: tuple[str, ...], python_version: str, target: str) -> list[str]:
+def serving_dependencies(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
+    """The project's dependencies plus the `serving` extra (mlflow-skinny, pandas, scikit-learn, skops),
+    resolved together so the serving function never mixes two versions of a shared package."""
+    with pyproject.open("rb") as file:
+        extra = tomllib.load(file)["project"]["optional-dependencies"][SERVING_EXTRA]
+    return (*project_dependencies(pyproject), *extra)
+
+
+def pip_arguments(requirements: Iterable[str], python_version: str, target: str) -> list[str]:
     return [
         "install",
         "--quiet",
         "--disable-pip-version-check",
         "--no-compile",
-        "--platform",
-        PLATFORM,
+        *(argument for platform in PLATFORMS for argument in ("--platform", platform)),
         "--implementation",
         "cp",
         "--python-version",
@@ -52,9 +84,52 @@ def pip_arguments(requirements: tuple[str, ...], python_version: str, target: st
     ]
 
 
+def prune(directory: Path) -> None:
+    for root, dirs, _ in os.walk(directory):
+        for name in [d for d in dirs if d in PRUNED_DIRECTORIES]:
+            shutil.rmtree(Path(root, name))
+            dirs.remove(name)
+
+
+def tree_bytes(directory: Path, *, code: bool = False) -> int:
+    """Bytes of the regular files under `directory`: what Lambda counts unzipped. With `code`, what the
+    function code asset leaves out (caches, bytecode, egg-info, dotfiles) is not counted."""
+    total = 0
+    for root, dirs, files in os.walk(directory):
+        names = files
+        if code:
+            dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".") and not d.endswith(".egg-info")]
+            names = [f for f in files if not f.endswith(".pyc") and not f.startswith(".")]
+        for name in names:
+            path = Path(root, name)
+            if not path.is_symlink():
+                total += path.stat().st_size
+    return total
+
+
+def code_bytes() -> int:
+    """The functions' own code, which shares the unzipped limit with the function's layers."""
+    return tree_bytes(FUNCTIONS_DIR, code=True)
+
+
+class LayerTooLargeError(RuntimeError):
+    pass
+
+
+def check_size(layer_bytes: int, name: str, budget: int) -> None:
+    if layer_bytes > budget:
+        raise LayerTooLargeError(
+            f"trackway: the {name} layer is {layer_bytes / 1e6:.1f} MB unzipped (after pruning), over its "
+            f"{budget / 1e6:.1f} MB budget (Lambda's {LAMBDA_UNZIPPED_LIMIT:,} byte limit for code plus "
+            "layers, minus the function code). Use the container image (trackway:servingPackaging=image), "
+            "or trim the requirements."
+        )
+
+
 @jsii.implements(ILocalBundling)
 class LocalPipBundling:
-    def __init__(self, requirements: tuple[str, ...], python_version: str, skip: bool) -> None:
+    def __init__(self, name: str, requirements: tuple[str, ...], python_version: str, skip: bool) -> None:
+        self._name = name
         self._requirements = requirements
         self._python_version = python_version
         self._skip = skip
@@ -75,21 +150,72 @@ class LocalPipBundling:
         if result.returncode != 0:
             print(f"trackway: local pip bundling failed, trying Docker:\n{result.stderr}", file=sys.stderr)
             return False
+        prune(target)
+        # Raised, not a fallback to Docker: Docker would build the same oversized layer.
+        check_size(tree_bytes(Path(output_dir)), self._name, LAMBDA_UNZIPPED_LIMIT - code_bytes())
         return True
 
 
-def dependency_layer_code(runtime: lambda_.Runtime, python_version: str, skip: bool) -> lambda_.Code:
-    requirements = project_dependencies()
+def docker_command(requirements: tuple[str, ...], python_version: str, budget: int) -> str:
+    """The same pip install, prune and size check, for CDK's Docker fallback."""
+    pip = shlex.join(["pip", *pip_arguments(requirements, python_version, "/asset-output/python")])
+    prune_command = " ".join(
+        f"find /asset-output/python -depth -type d -name {shlex.quote(d)} -exec rm -rf {{}} +;"
+        for d in PRUNED_DIRECTORIES
+    )
+    check = (
+        f'size=$(du -sb /asset-output | cut -f1); if [ "$size" -gt {budget} ]; then '
+        f'echo "trackway: layer is $size bytes unzipped, over its {budget} byte budget" >&2; exit 1; fi'
+    )
+    return f"{pip} && {{ {prune_command} }} && {check}"
+
+
+def layer_code(
+    name: str, requirements: tuple[str, ...], runtime: lambda_.Runtime, python_version: str, skip: bool
+) -> lambda_.Code:
     # A custom hash skips re-bundling when the requirements have not changed.
-    fingerprint = "|".join((*requirements, python_version, PLATFORM, "skip" if skip else "full"))
-    docker_pip = shlex.join(["pip", *pip_arguments(requirements, python_version, "/asset-output/python")])
+    fingerprint = "|".join((*requirements, python_version, *PLATFORMS, *PRUNED_DIRECTORIES, "skip" if skip else "full"))
+    budget = LAMBDA_UNZIPPED_LIMIT - code_bytes()
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
         asset_hash_type=AssetHashType.CUSTOM,
         asset_hash=hashlib.sha256(fingerprint.encode()).hexdigest(),
         bundling=BundlingOptions(
             image=runtime.bundling_image,
-            command=["bash", "-c", docker_pip],
-            local=LocalPipBundling(requirements, python_version, skip),
+            command=["bash", "-c", docker_command(requirements, python_version, budget)],
+            local=LocalPipBundling(name, requirements, python_version, skip),
         ),
+    )
+
+
+def image_build_args(requirements: tuple[str, ...], python_version: str) -> dict[str, str]:
+    return {
+        "REQUIREMENTS": json.dumps(list(requirements)),
+        "PYTHON_VERSION": python_version,
+        "PIP_PLATFORMS": " ".join(PLATFORMS),
+        "PRUNED_DIRECTORIES": " ".join(PRUNED_DIRECTORIES),
+    }
+
+
+# Docker build context: the repository root, cut down to the backend package and the Dockerfile.
+IMAGE_CONTEXT_EXCLUDES: Final = [
+    "*",
+    "!functions/trackway_backend",
+    f"!{SERVING_DOCKERFILE.relative_to(REPO_ROOT).as_posix()}",
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.*",
+]
+
+
+def serving_image_code(handler: str, python_version: str) -> lambda_.DockerImageCode:
+    """The serving function as an arm64 container image: no 250 MB limit (10 GB), bytecode precompiled."""
+    return lambda_.DockerImageCode.from_image_asset(
+        str(REPO_ROOT),
+        file=SERVING_DOCKERFILE.relative_to(REPO_ROOT).as_posix(),
+        build_args=image_build_args(serving_dependencies(), python_version),
+        platform=ecr_assets.Platform.LINUX_ARM64,
+        exclude=IMAGE_CONTEXT_EXCLUDES,
+        ignore_mode=IgnoreMode.DOCKER,
+        cmd=[handler],
     )

@@ -17,6 +17,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Node
 
+from trackway_backend.settings import TrackingSettings
 from trackway_infra.constants import CONTEXT_PREFIX
 
 
@@ -28,6 +29,19 @@ class AuthMode(StrEnum):
 class ServingTarget(StrEnum):
     SERVERLESS = "serverless"
     SAGEMAKER = "sagemaker"
+
+
+class ServingPackaging(StrEnum):
+    """How the serving function ships its model runtime (mlflow-skinny, pandas, scikit-learn, skops).
+
+    `image` (default): a container image built by Docker at deploy (10 GB limit, bytecode precompiled).
+    `layer`: a zip function with a pip-built serving layer, no Docker; it must fit Lambda's 250 MB unzipped
+    limit, which the default `serving` extra does not (measured 310.5 MB after pruning), so synth fails with
+    the measured size unless the extra is trimmed. Only the serverless target loads models in the function.
+    """
+
+    IMAGE = "image"
+    LAYER = "layer"
 
 
 class RemovalMode(StrEnum):
@@ -57,6 +71,29 @@ _RETENTION = {
     3653: logs.RetentionDays.TEN_YEARS,
 }
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?"
+    r"/(?P<repository>[a-z0-9](?:[a-z0-9._/-]*[a-z0-9])?)(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})?$"
+)
+_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+
+
+@dataclass(frozen=True)
+class EcrImage:
+    account: str
+    region: str
+    repository: str
+
+
+def parse_ecr_image(uri: str) -> EcrImage:
+    """`<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@sha256:digest]`, as SageMaker needs."""
+    match = _ECR_IMAGE.match(uri)
+    if not match:
+        raise ValueError(
+            f"sagemaker_image_uri {uri!r} is not an ECR image URI "
+            "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"
+        )
+    return EcrImage(match["account"], match["region"], match["repository"])
 
 
 @dataclass(frozen=True)
@@ -73,10 +110,20 @@ class TrackwayProps:
     throttle_rate_limit: int = 100
     throttle_burst_limit: int = 200
     serving_target: ServingTarget = ServingTarget.SERVERLESS
+    # Serverless target: how the serving function ships mlflow/pandas/sklearn, and what a model load needs.
+    serving_packaging: ServingPackaging = ServingPackaging.IMAGE
+    serving_memory_mb: int = 2048
+    serving_ephemeral_storage_mb: int = 2048
+    # SageMaker target: the MLflow pyfunc serving image (`mlflow sagemaker build-and-push-container`), required;
+    # instance type and count default to the deployment function's settings (ml.m5.large, 1).
+    sagemaker_image_uri: str | None = None
+    sagemaker_instance_type: str | None = None
+    sagemaker_instance_count: int | None = None
     removal_policy: RemovalMode = RemovalMode.RETAIN
     alarm_email: str | None = None
     alarm_topic: bool = False
-    run_index_shards: int = 16
+    # The backend's own default, so the deployed functions and the local stack shard alike.
+    run_index_shards: int = TrackingSettings.model_fields["run_index_shards"].default
     presigned_url_seconds: int = 900
     event_retry_attempts: int = 8
     event_max_age_hours: int = 24
@@ -114,6 +161,21 @@ class TrackwayProps:
             raise ValueError("event_max_age_hours must be at most 24")
         if self.presigned_url_seconds > 43_200:
             raise ValueError("presigned_url_seconds must be at most 12 hours (Lambda role credentials)")
+        if not 128 <= self.serving_memory_mb <= 10_240:
+            raise ValueError("serving_memory_mb must be 128..10240 (Lambda's range)")
+        if not 512 <= self.serving_ephemeral_storage_mb <= 10_240:
+            raise ValueError("serving_ephemeral_storage_mb must be 512..10240 (Lambda's range)")
+        if self.sagemaker:
+            if not self.sagemaker_image_uri:
+                raise ValueError(
+                    "serving_target=sagemaker needs sagemaker_image_uri (trackway:sagemakerImageUri): the ECR URI "
+                    "of an MLflow pyfunc serving image, e.g. from `mlflow sagemaker build-and-push-container`"
+                )
+            parse_ecr_image(self.sagemaker_image_uri)
+        if self.sagemaker_instance_type is not None and not _INSTANCE_TYPE.match(self.sagemaker_instance_type):
+            raise ValueError(f"sagemaker_instance_type {self.sagemaker_instance_type!r} is not ml.<family>.<size>")
+        if self.sagemaker_instance_count is not None and self.sagemaker_instance_count < 1:
+            raise ValueError("sagemaker_instance_count must be positive")
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -131,6 +193,16 @@ class TrackwayProps:
     @property
     def sagemaker(self) -> bool:
         return self.serving_target is ServingTarget.SAGEMAKER
+
+    @property
+    def serving_image(self) -> bool:
+        """The serving function is a container image (serverless target with the image packaging)."""
+        return not self.sagemaker and self.serving_packaging is ServingPackaging.IMAGE
+
+    @property
+    def serving_layer(self) -> bool:
+        """The serving function is a zip with the pip-built serving layer instead of the shared one."""
+        return not self.sagemaker and self.serving_packaging is ServingPackaging.LAYER
 
     @classmethod
     def from_context(cls, node: Node) -> TrackwayProps:
@@ -152,7 +224,7 @@ def _context_key(name: str) -> str:
 
 def _parse(type_name: Any, raw: Any) -> Any:
     """Context from `-c key=value` arrives as a string; from cdk.json as JSON. Accept both."""
-    kind = str(type_name)
+    kind = str(type_name).removesuffix(" | None")
     if kind == "bool":
         return raw if isinstance(raw, bool) else str(raw).strip().lower() in {"1", "true", "yes"}
     if kind == "int":
@@ -160,7 +232,7 @@ def _parse(type_name: Any, raw: Any) -> Any:
     if kind.startswith("tuple"):
         items = raw if isinstance(raw, list) else str(raw).split(",")
         return tuple(str(item).strip() for item in items if str(item).strip())
-    for enum in (AuthMode, ServingTarget, RemovalMode):
+    for enum in (AuthMode, ServingTarget, ServingPackaging, RemovalMode):
         if kind == enum.__name__:
             return enum(str(raw).lower())
     return str(raw) if raw != "" else None

@@ -15,6 +15,8 @@ FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
 EVENTS_DIR: Final = REPO_ROOT / "events"
 RULES_FILE: Final = EVENTS_DIR / "rules.json"
 PYPROJECT: Final = REPO_ROOT / "pyproject.toml"
+SERVING_EXTRA: Final = "serving"  # pyproject's optional dependencies for the serving function's model runtime
+SERVING_DOCKERFILE: Final = REPO_ROOT / "infra" / "serving_image" / "Dockerfile"
 
 STACK_ID: Final = "Trackway"
 BACKEND_ID: Final = "Backend"
@@ -45,6 +47,7 @@ GSI1_SORT_KEY: Final = "gsi1sk"
 
 # Functions.
 DEPENDENCY_LAYER_ID: Final = "DependencyLayer"
+SERVING_LAYER_ID: Final = "ServingLayer"
 HANDLER_MODULE: Final = "trackway_backend.handlers"
 PUBLISHER_DLQ_ID: Final = "PublisherDlq"
 

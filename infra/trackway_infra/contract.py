@@ -7,10 +7,8 @@ installed (a fresh clone running `cdk synth` without `pip install -e .`).
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from trackway_infra.constants import FUNCTIONS_DIR
 
@@ -18,41 +16,52 @@ if str(FUNCTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(FUNCTIONS_DIR))
 
 from trackway_backend.routes import ROUTES, Function, Route, routes_for
+from trackway_backend.settings import (
+    ApprovalSettings,
+    ArtifactSettings,
+    AwsSettings,
+    DeploymentSettings,
+    PublisherSettings,
+    RegistrySettings,
+    ServingSettings,
+    TrackingSettings,
+)
 
-__all__ = ["ROUTES", "Function", "Route", "routes_for", "settings_environment", "settings_fields"]
+__all__ = [
+    "ROUTES",
+    "ApprovalSettings",
+    "ArtifactSettings",
+    "AwsSettings",
+    "DeploymentSettings",
+    "Function",
+    "PublisherSettings",
+    "RegistrySettings",
+    "Route",
+    "ServingSettings",
+    "TrackingSettings",
+    "routes_for",
+    "settings_environment",
+    "settings_fields",
+]
 
 
-def _settings_class(name: str) -> Any:
-    return getattr(importlib.import_module("trackway_backend.settings"), name, None)
+def settings_fields(settings_class: type[AwsSettings]) -> dict[str, bool]:
+    """Field name -> required, from the function's pydantic settings class."""
+    return {name: info.is_required() for name, info in settings_class.model_fields.items()}
 
 
-def settings_fields(settings_class: str, fallback: Iterable[str]) -> dict[str, bool]:
-    """Field name -> required, from the function's pydantic settings class.
-
-    A function whose settings class is not written yet gets the `fallback` fields (optional), so its
-    environment already names the resources it is granted; once the class lands, its fields win.
-    """
-    model = _settings_class(settings_class)
-    if model is None:
-        return dict.fromkeys(fallback, False)
-    return {name: info.is_required() for name, info in model.model_fields.items()}
-
-
-def settings_environment(
-    settings_class: str, fallback: Iterable[str], values: Mapping[str, str | None]
-) -> dict[str, str]:
+def settings_environment(settings_class: type[AwsSettings], values: Mapping[str, str | None]) -> dict[str, str]:
     """The environment for one function: `TRACKWAY_<FIELD>` for each settings field the stack can fill.
 
     Fields the stack has no value for keep their pydantic default; a required field without a value is an
     error here, at synth, rather than a validation error in the function's first cold start.
     """
-    prefix: str = (_settings_class(settings_class) or _settings_class("AwsSettings")).env_prefix
     environment: dict[str, str] = {}
-    for name, required in settings_fields(settings_class, fallback).items():
+    for name, required in settings_fields(settings_class).items():
         value = values.get(name)
         if value is None:
             if required:
-                raise ValueError(f"{settings_class}.{name} is required but the stack provides no value")
+                raise ValueError(f"{settings_class.__name__}.{name} is required but the stack provides no value")
             continue
-        environment[prefix + name.upper()] = value
+        environment[settings_class.env_prefix + name.upper()] = value
     return environment

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from trackway_infra.bundling import dependency_layer_code
+from trackway_infra.bundling import layer_code, project_dependencies, serving_dependencies, serving_image_code
 from trackway_infra.config import TrackwayProps
-from trackway_infra.constants import DEPENDENCY_LAYER_ID, FUNCTIONS_DIR, TARGET_DLQ_SUFFIX, FunctionName
-from trackway_infra.contract import settings_environment
+from trackway_infra.constants import (
+    DEPENDENCY_LAYER_ID,
+    FUNCTIONS_DIR,
+    SERVING_LAYER_ID,
+    TARGET_DLQ_SUFFIX,
+    FunctionName,
+)
+from trackway_infra.contract import (
+    ApprovalSettings,
+    ArtifactSettings,
+    AwsSettings,
+    DeploymentSettings,
+    PublisherSettings,
+    RegistrySettings,
+    ServingSettings,
+    TrackingSettings,
+    settings_environment,
+)
 from trackway_infra.nag import UNSCOPED_REASON, suppress
 from trackway_infra.queues import dead_letter_queue
 
@@ -24,70 +41,73 @@ RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION: Final = "3.14"
 CODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc", "*.egg-info", "**/.*"]
 
-_T, _R, _O = "tracking_table", "registry_table", "outbox_table"
+# The serving function when it loads models itself (serverless target). API Gateway gives up on a request
+# after 30 s, but the function may run on: a cold load that outlasts one request still finishes and warms
+# the container, and the deployment's health probe, which invokes the function directly, gets the time for
+# the first load. Under 60 s, the probe's boto3 read timeout, so the probe always sees the function's answer.
+SERVING_MODEL_TIMEOUT_SECONDS: Final = 50
+# The deployment function with the SageMaker target waits for the endpoint (creating one takes minutes);
+# its timeout stays under the deployment claim's 15-minute lease, so a live claim is never taken over.
+SAGEMAKER_DEPLOYMENT_TIMEOUT_SECONDS: Final = 840
+SAGEMAKER_WAIT_SECONDS: Final = 720
+# joblib probes POSIX semaphores at import, which Lambda lacks (no /dev/shm), and warns on every cold
+# start; scikit-learn's predict runs in threads or serially anyway.
+MODEL_RUNTIME_ENVIRONMENT: Final = {"JOBLIB_MULTIPROCESSING": "0"}
 
 
 @dataclass(frozen=True)
 class FunctionSpec:
     description: str
-    settings_class: str
-    fallback_fields: tuple[str, ...]
+    settings_class: type[AwsSettings]
     memory_mb: int
     timeout_seconds: int
     # Invoked asynchronously (EventBridge): failed invocations land in a dead-letter queue.
     asynchronous: bool = False
+    ephemeral_storage_mb: int = 512
 
 
-_SAGEMAKER = ("serving_target", "sagemaker_execution_role_arn", "sagemaker_resource_prefix")
-# Fallback fields are used only until a function's settings class exists in trackway_backend.settings.
 SPECS: Final[Mapping[FunctionName, FunctionSpec]] = {
     FunctionName.TRACKING: FunctionSpec(
         description="MLflow tracking API: experiments, runs, metrics, logged models",
-        settings_class="TrackingSettings",
-        fallback_fields=("region", _T, _O),
+        settings_class=TrackingSettings,
         memory_mb=1024,  # search and log_batch are CPU-bound; Lambda CPU scales with memory
         timeout_seconds=28,  # under the HTTP API's 30 s integration limit
     ),
     FunctionName.REGISTRY: FunctionSpec(
         description="MLflow model registry API",
-        settings_class="RegistrySettings",
-        fallback_fields=("region", _T, _R, _O),
+        settings_class=RegistrySettings,
         memory_mb=512,
         timeout_seconds=28,
     ),
     FunctionName.ARTIFACTS: FunctionSpec(
         description="Presigned S3 URLs for artifacts",
-        settings_class="ArtifactSettings",
-        fallback_fields=("region", _T, "artifact_bucket", "presigned_url_seconds"),
+        settings_class=ArtifactSettings,
         memory_mb=512,
         timeout_seconds=15,
     ),
     FunctionName.SERVING: FunctionSpec(
         description="MLflow scoring protocol for the model version behind an alias",
-        settings_class="ServingSettings",
-        fallback_fields=("region", _T, _R, "artifact_bucket", *_SAGEMAKER),
-        memory_mb=2048,  # loads and runs models
+        settings_class=ServingSettings,
+        # With the SageMaker target it only forwards requests to the endpoint; see `serving_spec` otherwise.
+        memory_mb=512,
         timeout_seconds=28,
     ),
     FunctionName.PUBLISHER: FunctionSpec(
         description="Outbox stream to the EventBridge bus",
-        settings_class="PublisherSettings",
-        fallback_fields=("region", "event_bus"),
+        settings_class=PublisherSettings,
         memory_mb=256,
         timeout_seconds=60,
     ),
     FunctionName.APPROVAL: FunctionSpec(
         description="Quality gates on new versions and challengers",
-        settings_class="ApprovalSettings",
-        fallback_fields=("region", _T, _R, _O),
+        settings_class=ApprovalSettings,
         memory_mb=512,
         timeout_seconds=120,
         asynchronous=True,
     ),
     FunctionName.DEPLOYMENT: FunctionSpec(
         description="Deploys the deploy alias to the serving target",
-        settings_class="DeploymentSettings",
-        fallback_fields=("region", _R, _O, *_SAGEMAKER),
+        settings_class=DeploymentSettings,
         memory_mb=512,
         timeout_seconds=300,
         asynchronous=True,
@@ -95,8 +115,33 @@ SPECS: Final[Mapping[FunctionName, FunctionSpec]] = {
 }
 
 
+def specs_for(props: TrackwayProps) -> dict[FunctionName, FunctionSpec]:
+    """The spec table for one configuration: what the serving target changes."""
+    specs = dict(SPECS)
+    if not props.sagemaker:
+        # Memory: a full vCPU (1,769 MB and up) for the single-threaded import and deserialisation, and room
+        # for the runtime (~230 MB with an iris forest, measured) plus two versions of a model while a
+        # reload swaps them. Storage: /tmp keeps every version the container fetched (512 MB is Lambda's
+        # free default; more costs next to nothing).
+        specs[FunctionName.SERVING] = dataclasses.replace(
+            SPECS[FunctionName.SERVING],
+            memory_mb=props.serving_memory_mb,
+            timeout_seconds=SERVING_MODEL_TIMEOUT_SECONDS,
+            ephemeral_storage_mb=props.serving_ephemeral_storage_mb,
+        )
+    else:
+        specs[FunctionName.DEPLOYMENT] = dataclasses.replace(
+            SPECS[FunctionName.DEPLOYMENT], timeout_seconds=SAGEMAKER_DEPLOYMENT_TIMEOUT_SECONDS
+        )
+    return specs
+
+
 class BackendFunctions(Construct):
-    """Every function, its role (logs only until grants are added), log group and, if async, its DLQ."""
+    """Every function, its role (logs only until grants are added), log group and, if async, its DLQ.
+
+    Every function shares one lean dependency layer, except the serving function when it loads models
+    (serverless target): it is a container image by default, or a zip with its own, larger layer.
+    """
 
     def __init__(
         self, scope: Construct, construct_id: str, *, props: TrackwayProps, values: Mapping[str, str | None]
@@ -108,16 +153,45 @@ class BackendFunctions(Construct):
         self.layer = lambda_.LayerVersion(
             self,
             DEPENDENCY_LAYER_ID,
-            code=dependency_layer_code(RUNTIME, PYTHON_VERSION, props.skip_bundling),
+            code=layer_code("dependency", project_dependencies(), RUNTIME, PYTHON_VERSION, props.skip_bundling),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="trackway runtime dependencies (pyproject [project].dependencies)",
         )
+        self.serving_layer = (
+            lambda_.LayerVersion(
+                self,
+                SERVING_LAYER_ID,
+                code=layer_code("serving", serving_dependencies(), RUNTIME, PYTHON_VERSION, props.skip_bundling),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[lambda_.Architecture.ARM_64],
+                description="trackway serving function: runtime dependencies plus the serving extra",
+            )
+            if props.serving_layer
+            else None
+        )
         self.dead_letter_queues: dict[FunctionName, sqs.Queue] = {}
-        self.functions = {name: self._build(name, spec, values) for name, spec in SPECS.items()}
+        self.functions: dict[FunctionName, lambda_.Function] = {}
+        values = dict(values)
+        for name, spec in specs_for(props).items():
+            self.functions[name] = self._build(name, spec, values)
+            if name is FunctionName.SERVING and not props.sagemaker:
+                # The deployment's health probe invokes the serving function (built first) by name.
+                values["serving_function"] = self.functions[name].function_name
+        if not props.sagemaker:
+            self._grant_health_probe()
 
     def __getitem__(self, name: FunctionName) -> lambda_.Function:
         return self.functions[name]
+
+    def _grant_health_probe(self) -> None:
+        """Exactly the unqualified serving function: the probe invokes it by name, never a version."""
+        self.functions[FunctionName.DEPLOYMENT].add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[self.functions[FunctionName.SERVING].function_arn],
+            )
+        )
 
     def _build(self, name: FunctionName, spec: FunctionSpec, values: Mapping[str, str | None]) -> lambda_.Function:
         base = name.construct_id
@@ -136,29 +210,36 @@ class BackendFunctions(Construct):
         if spec.asynchronous:
             dlq = dead_letter_queue(self, f"{base}{TARGET_DLQ_SUFFIX}", self._removal)
             self.dead_letter_queues[name] = dlq
-        function = lambda_.Function(
-            self,
-            base,
-            description=spec.description,
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler=name.handler,
-            code=self._code,
-            layers=[self.layer],
-            memory_size=spec.memory_mb,
-            timeout=Duration.seconds(spec.timeout_seconds),
-            tracing=lambda_.Tracing.ACTIVE,
-            logging_format=lambda_.LoggingFormat.JSON,
-            log_group=log_group,
-            role=role,
-            dead_letter_queue=dlq,
-            environment={
+        loads_models = name is FunctionName.SERVING and not self._props.sagemaker
+        common: dict[str, Any] = {
+            "description": spec.description,
+            "architecture": lambda_.Architecture.ARM_64,
+            "memory_size": spec.memory_mb,
+            "ephemeral_storage_size": Size.mebibytes(spec.ephemeral_storage_mb),
+            "timeout": Duration.seconds(spec.timeout_seconds),
+            "tracing": lambda_.Tracing.ACTIVE,
+            "logging_format": lambda_.LoggingFormat.JSON,
+            "log_group": log_group,
+            "role": role,
+            "dead_letter_queue": dlq,
+            "environment": {
                 "POWERTOOLS_SERVICE_NAME": f"{self._props.name_prefix}-{name.value}",
                 "POWERTOOLS_METRICS_NAMESPACE": self._props.name_prefix,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
-                **settings_environment(spec.settings_class, spec.fallback_fields, values),
+                **(MODEL_RUNTIME_ENVIRONMENT if loads_models else {}),
+                **settings_environment(spec.settings_class, values),
             },
-        )
+        }
+        function: lambda_.Function
+        if loads_models and self._props.serving_image:
+            function = lambda_.DockerImageFunction(
+                self, base, code=serving_image_code(name.handler, PYTHON_VERSION), **common
+            )
+        else:
+            layer = self.serving_layer if loads_models and self.serving_layer else self.layer
+            function = lambda_.Function(
+                self, base, runtime=RUNTIME, handler=name.handler, code=self._code, layers=[layer], **common
+            )
         suppress(role, "AwsSolutions-IAM5", UNSCOPED_REASON, applies_to=["Resource::*"])
         if not spec.asynchronous:
             suppress(function, "Serverless-LambdaDLQ", _SYNC_DLQ_REASONS[name])
@@ -168,8 +249,8 @@ class BackendFunctions(Construct):
 _SYNC_DLQ_REASONS: Final = {
     **dict.fromkeys(
         (FunctionName.TRACKING, FunctionName.REGISTRY, FunctionName.ARTIFACTS, FunctionName.SERVING),
-        "Invoked synchronously by API Gateway: errors go back to the client, which retries; a Lambda DLQ "
-        "only ever receives asynchronous invocations",
+        "Invoked synchronously (API Gateway, and the deployment's health probe for serving): errors go back "
+        "to the caller, which retries; a Lambda DLQ only ever receives asynchronous invocations",
     ),
     FunctionName.PUBLISHER: "Invoked by a DynamoDB stream event source mapping, whose on-failure SQS "
     "destination is the dead-letter queue; a function DLQ only applies to asynchronous invocations",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import Stack
 from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 # tests/infra/test_iam.py pins the actions that may appear with Resource "*" to exactly these.
 UNSCOPED_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams")
@@ -28,3 +29,10 @@ def suppress(
         [NagPackSuppression(id=rule, reason=reason, applies_to=applies_to)],
         apply_to_children=children,
     )
+
+
+def logical_id(construct: Construct) -> str:
+    """The CloudFormation logical id of a construct's resource, as cdk-nag names it in `applies_to`."""
+    child = construct.node.default_child
+    assert child is not None
+    return Stack.of(construct).get_logical_id(child)  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """The SageMaker serving target (optional): the role endpoints run as, and what deploying needs.
 
-With the default serverless target none of this exists: the serving function loads the model itself.
+With the default serverless target none of this exists: the serving function loads the model itself. The
+endpoints run `sagemaker_image_uri` (an MLflow pyfunc serving image), and may pull that repository only.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import RegexAppliesTo
 from constructs import Construct
 
-from trackway_infra.config import TrackwayProps
+from trackway_infra.config import TrackwayProps, parse_ecr_image
 from trackway_infra.constants import SAGEMAKER_ROLE_ID, FunctionName
 from trackway_infra.data import Data
 from trackway_infra.functions import BackendFunctions
-from trackway_infra.nag import suppress
+from trackway_infra.nag import logical_id, suppress
 
 SAGEMAKER_DEPLOY_ACTIONS: Final = (
     "sagemaker:CreateModel",
@@ -45,9 +46,14 @@ class SageMakerServing(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[data.bucket.arn_for_objects("*")])
         )
+        # Model files are read in place as an uncompressed S3 prefix, which SageMaker lists first.
+        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[data.bucket.bucket_arn]))
         if data.key:
             data.key.grant_decrypt(self.role)
         self.role.add_to_policy(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        # Endpoints pull exactly the configured serving image's repository (which may be in another account).
+        assert props.sagemaker_image_uri is not None  # TrackwayProps requires it for the SageMaker target
+        self.image = parse_ecr_image(props.sagemaker_image_uri)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
@@ -55,7 +61,15 @@ class SageMakerServing(Construct):
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:BatchCheckLayerAvailability",
                 ],
-                resources=[self._arn("ecr", "repository", "*", account="*")],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="ecr",
+                        resource="repository",
+                        resource_name=self.image.repository,
+                        account=self.image.account,
+                        region=self.image.region,
+                    )
+                ],
             )
         )
         self.role.add_to_policy(
@@ -76,10 +90,16 @@ class SageMakerServing(Construct):
             "AwsSolutions-IAM5",
             (
                 "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level "
-                "permissions (PutMetricData is pinned to the SageMaker namespace); serving images come "
-                "from AWS-owned registries whose account differs by region; model artifacts are objects "
-                "of the artifact bucket; endpoint log groups are matched by the stack's name prefix"
+                "permissions (PutMetricData is pinned to the SageMaker namespace); model artifacts are "
+                "objects of the artifact bucket; endpoint log groups are matched by the stack's name prefix"
             ),
+            applies_to=[
+                "Resource::*",
+                f"Resource::<{logical_id(data.bucket)}.Arn>/*",
+                RegexAppliesTo(
+                    regex="/^Resource::arn:<AWS::Partition>:logs:.*:log-group:/aws/sagemaker/Endpoints/.*$/"
+                ),
+            ],
         )
 
     @property
@@ -119,11 +139,10 @@ class SageMakerServing(Construct):
                 applies_to=[RegexAppliesTo(regex="/^Resource::arn:<AWS::Partition>:sagemaker:.*$/")],
             )
 
-    def _arn(self, service: str, resource: str, name: str, *, account: str | None = None, colon: bool = False) -> str:
+    def _arn(self, service: str, resource: str, name: str, *, colon: bool = False) -> str:
         return Stack.of(self).format_arn(
             service=service,
             resource=resource,
             resource_name=name,
-            account=account,
             arn_format=ArnFormat.COLON_RESOURCE_NAME if colon else ArnFormat.SLASH_RESOURCE_NAME,
         )

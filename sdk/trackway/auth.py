@@ -67,7 +67,7 @@ class SigV4Auth:
 
     def signed_request(self, method: str, url: str, body: bytes | None) -> Any:
         """The botocore AWSRequest after signing (exposed for tests and debugging)."""
-        frozen = getattr(self._credentials, "get_frozen_credentials", lambda: self._credentials)()
+        frozen: Any = getattr(self._credentials, "get_frozen_credentials", lambda: self._credentials)()
         request = self._request_cls(method=method.upper(), url=url, data=body or b"")
         self._signer_cls(frozen, self._service, self._region).add_auth(request)
         return request

@@ -31,7 +31,14 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(tmp_path_factory.mktemp("cdk-full"), ALL_OPTIONS)
 
 
-@pytest.fixture(scope="session", params=["default", "full"])
+@pytest.fixture(scope="session")
+def layer(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    from tests.infra.synth import LAYER_OPTIONS, synthesize
+
+    return synthesize(tmp_path_factory.mktemp("cdk-layer"), LAYER_OPTIONS)
+
+
+@pytest.fixture(scope="session", params=["default", "full", "layer"])
 def each(request: pytest.FixtureRequest) -> Synth:
-    """Both configurations, for properties that must hold whatever the options."""
+    """Every configuration, for properties that must hold whatever the options."""
     return request.getfixturevalue(request.param)  # type: ignore[no-any-return]

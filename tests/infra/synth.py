@@ -24,6 +24,7 @@ INFRA = REPO_ROOT / "infra"
 KMS_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 JWT_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example"
 JWT_AUDIENCE = ("mlflow-client", "trackway-sdk")
+SAGEMAKER_IMAGE = "444455556666.dkr.ecr.eu-west-1.amazonaws.com/mlflow-pyfunc:3.17.2"
 # Every option switched away from its default, so each branch of each construct is synthesized once.
 ALL_OPTIONS: Mapping[str, Any] = {
     "trackway:removalPolicy": "destroy",
@@ -31,11 +32,16 @@ ALL_OPTIONS: Mapping[str, Any] = {
     "trackway:jwtIssuer": JWT_ISSUER,
     "trackway:jwtAudience": ",".join(JWT_AUDIENCE),
     "trackway:servingTarget": "sagemaker",
+    "trackway:sagemakerImageUri": SAGEMAKER_IMAGE,
+    "trackway:sagemakerInstanceType": "ml.c6i.large",
+    "trackway:sagemakerInstanceCount": "2",
     "trackway:kmsKeyArn": KMS_KEY_ARN,
     "trackway:alarmEmail": "ml-platform@example.com",
     "trackway:logRetentionDays": "90",
     "trackway:throttleRateLimit": "50",
 }
+# The serverless target with the serving function as a zip plus its own pip-built layer (no Docker).
+LAYER_OPTIONS: Mapping[str, Any] = {"trackway:servingPackaging": "layer"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,13 @@ class Synth:
     stack: TrackwayStack
     template: Template
     seconds: float
+    outdir: Path
     json: dict[str, Any] = field(repr=False)
+
+    @property
+    def assets(self) -> dict[str, Any]:
+        """The cloud assembly's asset manifest: file assets and Docker image assets with their build."""
+        return json.loads((self.outdir / f"{STACK_ID}.assets.json").read_text())  # type: ignore[no-any-return]
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.json["Resources"].items() if v["Type"] == resource_type}
@@ -70,4 +82,4 @@ def synthesize(outdir: Path, overrides: Mapping[str, Any]) -> Synth:
     cdk.Aspects.of(app).add(ServerlessChecks(verbose=True))
     app.synth()
     template = Template.from_stack(stack)
-    return Synth(stack, template, time.perf_counter() - started, dict(template.to_json()))
+    return Synth(stack, template, time.perf_counter() - started, outdir, dict(template.to_json()))

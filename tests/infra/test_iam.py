@@ -12,7 +12,7 @@ from tests.infra.synth import Synth
 from trackway_infra.constants import FunctionName
 from trackway_infra.nag import UNSCOPED_ACTIONS
 
-DATA_SERVICES = ("dynamodb", "s3", "sqs", "events", "sagemaker")
+DATA_SERVICES = ("dynamodb", "s3", "sqs", "events", "sagemaker", "lambda", "ecr")
 TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 TABLE_READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}
 TABLES = {"tracking": "Data/TrackingTable", "registry": "Data/RegistryTable", "outbox": "Data/OutboxTable"}
@@ -178,4 +178,33 @@ def test_sagemaker_execution_role_is_for_sagemaker_and_reads_only_artifacts(full
     assert trust["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     grants = role_grants(full, "SageMakerServing/ExecutionRole")
     assert grants[f"{full.logical_id('Data/ArtifactBucket')}/*"] == {"s3:GetObject"}
+    assert grants[full.logical_id("Data/ArtifactBucket")] == {"s3:ListBucket"}  # the model's S3 prefix
     assert not any(a.startswith(("dynamodb:", "events:", "s3:Put")) for actions in grants.values() for a in actions)
+
+
+@pytest.mark.parametrize("fixture", ["default", "layer"])
+def test_deployment_may_invoke_exactly_the_serving_function(request: pytest.FixtureRequest, fixture: str) -> None:
+    synth: Synth = request.getfixturevalue(fixture)
+    grants = role_grants(synth, "Functions/DeploymentFunctionRole")
+    invoke = {r: a for r, a in grants.items() if any(x.startswith("lambda:") for x in a)}
+    # The unqualified function ARN only (GetAtt Arn): no `:*` versions or aliases, no other function.
+    assert invoke == {synth.logical_id("Functions/ServingFunction"): {"lambda:InvokeFunction"}}
+
+
+def test_no_other_role_invokes_a_function(each: Synth) -> None:
+    serverless = not each.stack.backend.props.sagemaker
+    for name in FunctionName:
+        grants = role_grants(each, f"Functions/{name.construct_id}Role")
+        invokes = any(a.startswith("lambda:") for actions in grants.values() for a in actions)
+        assert invokes == (serverless and name is FunctionName.DEPLOYMENT), name
+    lambda_statements = [s for s in statements(each) if any(a.startswith("lambda:") for a in as_list(s["Action"]))]
+    assert len(lambda_statements) == int(serverless)
+
+
+def test_sagemaker_endpoints_pull_only_the_configured_image_repository(full: Synth) -> None:
+    grants = role_grants(full, "SageMakerServing/ExecutionRole")
+    pulls = {r: a for r, a in grants.items() if "ecr:BatchGetImage" in a}
+    [(resource, actions)] = pulls.items()
+    assert resource.endswith(':ecr:eu-west-1:444455556666:repository/mlflow-pyfunc"]]}'), resource
+    assert actions == {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}
+    assert grants["*"] >= {"ecr:GetAuthorizationToken"}

@@ -69,7 +69,7 @@ def call(aws: None) -> Iterator[Call]:
     settings = TrackingSettings.from_env()
     bind_tracking(settings.tracking_table, settings.outbox_table, settings)
     create_missing(TrackingItem, OutboxItem)
-    tracking._app.cache_clear()
+    tracking.function.reset()
 
     def invoke(method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> tuple[int, Any]:
         response = tracking.handler(api_event(method, path, body, params), Context())
@@ -80,4 +80,4 @@ def call(aws: None) -> Iterator[Call]:
             return response["statusCode"], text
 
     yield invoke
-    tracking._app.cache_clear()
+    tracking.function.reset()

@@ -61,7 +61,7 @@ def art(call: Call) -> Iterator[ArtCall]:
     from trackway_backend.settings import ArtifactSettings
 
     s3_client.cache_clear()
-    artifacts._app.cache_clear()
+    artifacts.function.reset()
     create_missing_bucket(ArtifactSettings.from_env())
 
     def invoke(
@@ -82,7 +82,7 @@ def art(call: Call) -> Iterator[ArtCall]:
         return response["statusCode"], decoded, response.get("headers") or {}
 
     yield invoke
-    artifacts._app.cache_clear()
+    artifacts.function.reset()
     s3_client.cache_clear()
 
 

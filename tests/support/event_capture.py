@@ -79,15 +79,15 @@ def registry_backend() -> Iterator[tuple[Call, Call]]:
         from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
         from trackway_backend.handlers import registry, tracking
 
-        registry._app.cache_clear()
-        tracking._app.cache_clear()
+        registry.function.reset()
+        tracking.function.reset()
         registry.configure()
         create_missing(TrackingItem, OutboxItem, RegistryItem)
         try:
             yield invoker(registry.handler), invoker(tracking.handler)
         finally:
-            registry._app.cache_clear()
-            tracking._app.cache_clear()
+            registry.function.reset()
+            tracking.function.reset()
 
 
 def outbox_events() -> list[dict[str, Any]]:

@@ -6,16 +6,37 @@ Every domain error becomes MLflow's `{error_code, message}` here, and only here.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackway_backend.errors import HTTP_STATUS, BadRequest, ErrorCode, TrackwayError
 
 logger = Logger(service="trackway")
+S = TypeVar("S")
+
+
+class ApiFunction(Generic[S]):
+    """A Lambda entry point: `configure()` once per container, a resolver built once, then every event."""
+
+    def __init__(self, configure: Callable[[], S], build_app: Callable[[S], APIGatewayHttpResolver]) -> None:
+        self._configure, self._build_app = configure, build_app
+        self._app: APIGatewayHttpResolver | None = None
+        self.handler = logger.inject_lambda_context(self._resolve)
+
+    def _resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if self._app is None:
+            self._app = self._build_app(self._configure())
+        return self._app.resolve(event, context)
+
+    def reset(self) -> None:
+        """Forget the configured resolver (tests rebind tables between cases)."""
+        self._app = None
 
 
 def error_response(code: ErrorCode, message: str) -> Response[str]:

@@ -10,14 +10,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackway_backend.adapters.dynamo.deployment_store import DynamoDeploymentStore
 from trackway_backend.adapters.dynamo.registry_items import RegistryItem
 from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
 from trackway_backend.adapters.dynamo.tables import bind
 from trackway_backend.deployment_ports import ModelLoader
-from trackway_backend.handlers.http import build_resolver, logger, query
+from trackway_backend.handlers.http import ApiFunction, build_resolver, query
 from trackway_backend.logic.deployment.history import list_deployments
 from trackway_backend.logic.serving import scoring
 from trackway_backend.logic.serving.live_models import LiveModels
@@ -86,11 +85,5 @@ def configure() -> ServingSettings:
     return settings
 
 
-@lru_cache(maxsize=1)
-def _app() -> APIGatewayHttpResolver:
-    return build_app(configure())
-
-
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _app().resolve(event, context)
+function = ApiFunction(configure, build_app)
+handler = function.handler

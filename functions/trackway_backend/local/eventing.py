@@ -59,7 +59,7 @@ def local_eventing(data_dir: Path) -> Iterator[LocalEventing]:
         settings.region,
     )
     publisher = OutboxPublisher(bus)
-    endpoint = {"region_name": settings.region, "endpoint_url": settings.dynamodb_endpoint}
+    endpoint: dict[str, Any] = {"region_name": settings.region, "endpoint_url": settings.dynamodb_endpoint}
     table = boto3.client("dynamodb", **endpoint).describe_table(TableName=settings.outbox_table)["Table"]
     poller = StreamPoller(
         boto3.client("dynamodbstreams", **endpoint),

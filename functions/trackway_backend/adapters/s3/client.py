@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import botocore.session
 from botocore.config import Config
@@ -26,4 +26,4 @@ def s3_client(region: str, endpoint: str | None) -> S3Client:
     )
     # botocore, not boto3: the same client (presigning included) without boto3's import cost at cold start.
     session = botocore.session.get_session()
-    return session.create_client("s3", region_name=region, endpoint_url=endpoint, config=config)
+    return cast("S3Client", session.create_client("s3", region_name=region, endpoint_url=endpoint, config=config))

@@ -77,7 +77,7 @@ class S3ObjectStore(ObjectStore):
         keys = [key, *self._keys_under(f"{key}/")]
         with translated():
             for start in range(0, len(keys), _DELETE_BATCH):
-                batch = [{"Key": each} for each in keys[start : start + _DELETE_BATCH]]
+                batch: Any = [{"Key": each} for each in keys[start : start + _DELETE_BATCH]]
                 result = self._s3.delete_objects(Bucket=self._bucket, Delete={"Objects": batch, "Quiet": True})
                 if failed := result.get("Errors"):
                     raise InternalError(f"Could not delete {len(failed)} artifact objects: {failed[0].get('Code')}")

@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackway_backend.adapters.dynamo.tables import bind
 from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
@@ -15,7 +11,7 @@ from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.adapters.s3.client import s3_client
 from trackway_backend.adapters.s3.object_store import S3ObjectStore
 from trackway_backend.handlers.artifacts import multipart_routes, transfer_routes
-from trackway_backend.handlers.http import build_resolver, logger
+from trackway_backend.handlers.http import ApiFunction, build_resolver
 from trackway_backend.settings import ArtifactSettings
 
 
@@ -35,11 +31,5 @@ def configure() -> ArtifactSettings:
     return settings
 
 
-@lru_cache(maxsize=1)
-def _app() -> APIGatewayHttpResolver:
-    return build_app(configure())
-
-
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _app().resolve(event, context)
+function = ApiFunction(configure, build_app)
+handler = function.handler

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
 from trackway_backend.adapters.dynamo.tables import bind_registry
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.handlers.http import build_resolver, logger
+from trackway_backend.handlers.http import ApiFunction, build_resolver
 from trackway_backend.handlers.registry import alias_routes, model_routes, version_routes
 from trackway_backend.settings import RegistrySettings
 
@@ -32,11 +28,5 @@ def configure() -> RegistrySettings:
     return settings
 
 
-@lru_cache(maxsize=1)
-def _app() -> APIGatewayHttpResolver:
-    return build_app(configure())
-
-
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _app().resolve(event, context)
+function = ApiFunction(configure, build_app)
+handler = function.handler

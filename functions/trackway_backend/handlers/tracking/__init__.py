@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackway_backend.adapters.dynamo.tables import bind_tracking
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.handlers.http import build_resolver, logger
+from trackway_backend.handlers.http import ApiFunction, build_resolver
 from trackway_backend.handlers.tracking import (
     experiment_routes,
     logged_model_routes,
@@ -37,11 +33,5 @@ def configure() -> TrackingSettings:
     return settings
 
 
-@lru_cache(maxsize=1)
-def _app() -> APIGatewayHttpResolver:
-    return build_app(configure())
-
-
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _app().resolve(event, context)
+function = ApiFunction(configure, build_app)
+handler = function.handler
