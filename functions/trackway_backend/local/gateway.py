@@ -101,6 +101,7 @@ def build_event(method: str, target: str, headers: dict[str, str], body: bytes, 
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's default of 5 drops connections when many clients connect at once
 
     def __init__(self, address: tuple[str, int], local_routes: dict[str, LocalRoute] | None = None) -> None:
         super().__init__(address, _RequestHandler)
