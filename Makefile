@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint typecheck bench demo clean
+.PHONY: install run test test-fast lint typecheck bench bench-quick demo clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -40,6 +40,9 @@ typecheck: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
 
 demo: install
 	$(BIN)/python examples/demo.py

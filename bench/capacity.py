@@ -46,14 +46,19 @@ class Meter:
         self.requests: Counter[str] = Counter()
         self.write_units = 0.0
         self.read_units = 0.0
+        self.items_written = 0
+        self.bytes_written = 0  # sum of written item sizes: what the items add to storage
 
     def reset(self) -> None:
         self.requests.clear()
         self.write_units = self.read_units = 0.0
+        self.items_written = self.bytes_written = 0
 
     def record(self, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
         self.requests[operation] += 1
         for item, transactional in _written_items(operation, params):
+            self.items_written += 1
+            self.bytes_written += item_size(item)
             units = math.ceil(item_size(item) / 1024) * (2 if transactional else 1)
             self.write_units += units * (2 if _INDEX_KEY in item else 1)
         read = response.get("Items") or ([response["Item"]] if "Item" in response else [])
@@ -130,6 +135,8 @@ def measure(meter: Meter, action: Callable[[], object]) -> dict[str, Any]:
         "by_operation": dict(meter.requests),
         "write_units": round(meter.write_units, 1),
         "read_units": round(meter.read_units, 1),
+        "items_written": meter.items_written,
+        "bytes_written": meter.bytes_written,
     }
 
 
