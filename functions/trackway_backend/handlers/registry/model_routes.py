@@ -13,6 +13,7 @@ from trackway_backend.ports import RegistryStore
 from trackway_backend.wire import registry_requests as rq
 from trackway_backend.wire import registry_responses as view
 from trackway_backend.wire.parsing import parse
+from trackway_backend.wire.tracking_responses import paged
 
 _PATH = "/api/2.0/mlflow/registered-models"
 
@@ -34,10 +35,7 @@ def register(app: APIGatewayHttpResolver, store: RegistryStore) -> None:
     def search() -> dict[str, Any]:
         request = parse(rq.SearchRegisteredModels, request_data(app, lists=("order_by",)))
         page = models.search(store, request.filter, request.order_by, request.max_results, request.page_token)
-        body: dict[str, Any] = {"registered_models": [view.registered_model(model) for model in page.items]}
-        if page.next_page_token:
-            body["next_page_token"] = page.next_page_token
-        return body
+        return paged("registered_models", [view.registered_model(model) for model in page.items], page.next_page_token)
 
     @app.post(f"{_PATH}/rename")
     def rename() -> dict[str, Any]:

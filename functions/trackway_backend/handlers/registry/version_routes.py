@@ -14,6 +14,7 @@ from trackway_backend.ports import RegistryStore, TrackingStore
 from trackway_backend.wire import registry_requests as rq
 from trackway_backend.wire import registry_responses as view
 from trackway_backend.wire.parsing import parse
+from trackway_backend.wire.tracking_responses import paged
 
 _PATH = "/api/2.0/mlflow/model-versions"
 
@@ -65,10 +66,7 @@ def register(app: APIGatewayHttpResolver, store: RegistryStore, tracking: Tracki
     def search() -> dict[str, Any]:
         request = parse(rq.SearchModelVersions, request_data(app, lists=("order_by",)))
         page = search_versions(store, request.filter, request.order_by, request.max_results, request.page_token)
-        body: dict[str, Any] = {"model_versions": [view.model_version(version) for version in page.items]}
-        if page.next_page_token:
-            body["next_page_token"] = page.next_page_token
-        return body
+        return paged("model_versions", [view.model_version(version) for version in page.items], page.next_page_token)
 
     @app.get(f"{_PATH}/get-download-uri")
     def download_uri() -> dict[str, Any]:
