@@ -204,8 +204,14 @@ def test_an_unloadable_version_is_rolled_back_and_the_next_move_is_fast(
     assert "health check failed" in rolled_back["reason"] and f"restored version {good}" in rolled_back["reason"]
     assert succeeded["status"] == "SUCCEEDED"
     assert invoke(url, name, {"inputs": SAMPLE}).headers["x-trackway-model-version"] == good
-    kinds = [kind for kind, version, _ in events(url, name) if version == str(broken)]
-    assert kinds[-3:] == ["deployment.started", "deployment.failed", "deployment.rolled_back"]
+    rollback = ["deployment.started", "deployment.failed", "deployment.rolled_back"]
+
+    def rollback_events() -> list[str] | None:
+        # Events reach the bus through the outbox stream, a moment after the history item they were written with.
+        kinds = [kind for kind, version, _ in events(url, name) if version == str(broken)]
+        return kinds if kinds[-3:] == rollback else None
+
+    assert wait_for("the rollback events", rollback_events, timeout=30)[-3:] == rollback
 
     better, _ = train_and_register(name, trees=50, depth=4)
     client.set_registered_model_alias(name, "champion", better)
