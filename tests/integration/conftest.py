@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from moto import mock_aws
 
+from tests.support.event_capture import ENVIRONMENT
 from trackway_backend.handlers import tracking
 
 SAMPLES = Path(__file__).parents[2] / "events" / "apigw"
@@ -43,16 +44,7 @@ Call = Callable[..., tuple[int, Any]]
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "TRACKWAY_TRACKING_TABLE": "tracking-test",
-        "TRACKWAY_OUTBOX_TABLE": "outbox-test",
-        "TRACKWAY_REGISTRY_TABLE": "registry-test",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }.items():
+    for key, value in ENVIRONMENT.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         yield
