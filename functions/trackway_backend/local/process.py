@@ -30,6 +30,12 @@ class StackProcess:
         self._env = env or {}
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the local stack is not running")
+        return self._process.pid
+
     def start(self, timeout: float = 120) -> StackProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self._env}
