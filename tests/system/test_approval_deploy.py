@@ -193,6 +193,7 @@ def test_an_unloadable_version_is_rolled_back_and_the_next_move_is_fast(
     good, _ = train_and_register(name, trees=10, depth=3)
     client.set_registered_model_alias(name, "champion", good)
     serve(url, name, good)
+    assert finished(url, name, 1)[0]["status"] == "SUCCEEDED"  # serving answers before the history is written
     broken = client.create_model_version(name, f"mlflow-artifacts:/0/{uuid.uuid4().hex}/artifacts/model").version
     client.set_registered_model_alias(name, "champion", broken)
     rolled_back, succeeded = finished(url, name, 2)

@@ -94,3 +94,10 @@ def test_a_wider_interface_needs_an_explicit_opt_in(capsys: pytest.CaptureFixtur
 )
 def test_loopback_interfaces(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_without_the_ui_the_root_page_says_how_to_get_it() -> None:
+    status, headers, data = call(Gateway(RequestGuard.build()), "GET", "/", CONTENT_TYPE="")
+    assert status.startswith("200")
+    assert headers["content-type"].startswith("text/html")
+    assert b"pip install './sdk[ui]'" in data

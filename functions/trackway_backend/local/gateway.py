@@ -31,6 +31,14 @@ _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded",
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _REASONS = {200: "OK", 302: "Found", 404: "Not Found", 413: "Payload Too Large", 500: "Internal Server Error"}
+NO_UI_PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>trackway</title></head><body>
+<h1>trackway is running</h1>
+<p>This is the MLflow tracking API. The MLflow web UI is served here when the UI extra is installed:</p>
+<pre>pip install './sdk[ui]'    # or: pip install 'trackway[ui]'</pre>
+<p>then restart the stack. <code>trackway ui --tracking-uri URL</code> serves the UI for any trackway API,
+local or deployed.</p>
+</body></html>
+"""
 
 
 @dataclass
@@ -151,6 +159,8 @@ class Gateway:
                 status, reply, data = self._control(target)
             elif self.ui is not None and match(method, path) is None and not path.startswith("/api/"):
                 return self.ui(environ, start_response)
+            elif method in ("GET", "HEAD") and path == "/":
+                status, reply, data = 200, {"content-type": "text/html; charset=utf-8"}, NO_UI_PAGE
             else:
                 status, reply, data = dispatch(method, target, headers, body, environ.get("REMOTE_ADDR", ""))
         skip = ("content-length", "connection", "transfer-encoding")
