@@ -16,8 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from trackway_backend.local.api_workers import default_workers
 from trackway_backend.local.control import ControlServer
 from trackway_backend.local.engines import Endpoints, child_of_supervisor, engines, local_credentials
 from trackway_backend.local.eventing import local_eventing
+from trackway_backend.local.process import wait_healthy
 from trackway_backend.local.provision import provision
 
 log = logging.getLogger("trackway.local")
@@ -114,21 +113,6 @@ def api_workers(options: Options, control_url: str) -> Iterator[subprocess.Popen
             process.wait()
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + _STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API workers exited with code {process.returncode} during start-up")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the API workers did not answer {url}/health within {_STARTUP_SECONDS} s")
-
-
 @contextmanager
 def local_stack(options: Options, data_dir: Path) -> Iterator[LocalStack]:
     """Start the engines, eventing and the API workers; stop everything, in reverse order, on exit."""
@@ -142,7 +126,8 @@ def local_stack(options: Options, data_dir: Path) -> Iterator[LocalStack]:
             api_workers(options, control.url) as workers,
         ):
             url = f"http://{url_host(options.host)}:{options.port}"
-            _wait_healthy(url, workers)
+            if not wait_healthy(url, workers, _STARTUP_SECONDS, "the API workers"):
+                raise RuntimeError(f"the API workers did not answer {url}/health within {_STARTUP_SECONDS} s")
             yield LocalStack(url, endpoints)
 
 
