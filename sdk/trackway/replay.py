@@ -85,16 +85,17 @@ def _settle_failures(
     spool: Spool, failed: list[tuple[Path, SpooledRequest, RestError]], result: ReplayResult, *, charge: bool
 ) -> None:
     for path, request, error in failed:
-        if not path.exists():  # another replayer delivered it meanwhile
-            continue
         if not charge:
             result.remaining += 1
             continue
-        charged = replace(request, failures=(*request.failures, failure_record(error)))
-        if len(charged.failures) >= spool.quarantine_after:
-            reason = f"failed {len(charged.failures)} times while the server accepted other requests; last: {error}"
-            result.dead_files.append(spool.quarantine(path, charged, reason))
-        else:
-            spool.requeue(path, charged)
-            result.requeued += 1
-            result.remaining += 1
+        with locked(path) as fd:
+            if fd is None:  # another replayer holds it, or delivered it meanwhile
+                continue
+            charged = replace(request, failures=(*request.failures, failure_record(error)))
+            if len(charged.failures) >= spool.quarantine_after:
+                reason = f"failed {len(charged.failures)} times while the server accepted other requests; last: {error}"
+                result.dead_files.append(spool.quarantine(path, charged, reason))
+            else:
+                spool.requeue(path, charged)
+                result.requeued += 1
+                result.remaining += 1

@@ -152,7 +152,8 @@ class Spool:
         if not self.directory.is_dir():
             return []
         tag = f"-{uri_tag(tracking_uri)}-" if tracking_uri else ""
-        return sorted(p for p in self.directory.glob("*.json") if tag in p.name)
+        # pathlib's glob matches dot files: leave out the `.tmp-` files still being written
+        return sorted(p for p in self.directory.glob("*.json") if tag in p.name and not p.name.startswith("."))
 
     def read(self, path: Path) -> SpooledRequest:
         """The request in a spool file; ValueError, KeyError or OSError when it cannot be read."""

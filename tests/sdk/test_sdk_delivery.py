@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from trackway.errors import RestError
 from trackway.http import RestClient
 from trackway.retry import RetryPolicy
 from trackway.session import Session
+from trackway.spool import Spool
 
 BUSY = [(409, None), (429, 0.02), (503, 0.02)]
 
@@ -163,3 +165,33 @@ def test_a_400_during_replay_is_isolated_the_same_way(settings: Settings, fake: 
     assert wait_for(lambda: len(session.logger.spool.rejected_files()) == 1, 5)
     session.shutdown()
     assert session.logger.stats["rejected"] == 1 and session.logger.spool.pending() == []
+
+
+def test_sessions_on_threads_sharing_a_spool_deliver_every_point_once_under_busy_answers(
+    settings: Settings, fake: FakeMlflow
+) -> None:
+    rid = fake.add_run()
+    fake.fail("log-batch", 503, times=None, fraction=0.5, retry_after=0.01)
+    sessions = [Session(settings) for _ in range(4)]  # four loggers, one spool directory, as on one host
+
+    def train(index: int) -> None:
+        session = sessions[index]
+        for step in range(500):
+            session.log_metrics({f"own.{index}": float(step), "shared": index * 1000.0 + step}, step=step, run_id=rid)
+            if step % 50 == 0:
+                session.flush()
+                time.sleep(0.01)
+        session.flush()
+
+    threads = [threading.Thread(target=train, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    fake.fail_rules.clear()
+    for session in sessions:
+        session.shutdown()
+    assert wait_for(lambda: len(fake.stored_points(rid)) == 4000, 20)
+    _assert_exactly_once(fake, rid, 4000)
+    assert fake.answers[(LOG_BATCH, 503)] > 5 and sum(s.logger.stats["rejected"] for s in sessions) == 0
+    assert Spool(settings.spool_path).pending() == [] and Spool(settings.spool_path).dead_files() == []

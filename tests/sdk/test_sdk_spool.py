@@ -140,3 +140,11 @@ def test_shutdown_replays_the_spool_when_the_api_is_back(session: Session, fake:
     session.shutdown()  # no waiting for a probe: the last act of the flusher is one replay attempt
     assert fake.runs[run.info.run_id]["status"] == "FINISHED"
     assert len(fake.stored_points(run.info.run_id)) == 50
+
+
+def test_a_file_still_being_written_is_not_pending(tmp_path: Path, fake: FakeMlflow) -> None:
+    # Another process between its write and its rename: replaying the temp file would send it twice.
+    spool = Spool(tmp_path)
+    final = spool.write(_batch(fake, fake.add_run(), 0, 1))
+    (tmp_path / f".tmp-{final.name}").write_text(final.read_text())
+    assert spool.pending() == [final]
