@@ -9,7 +9,8 @@ Next to the queue live two records, one JSON file per request with the request a
 - `rejected/`: requests the server refused as invalid (a 4xx other than 401/403), with its
   `{error_code, message}`;
 - `dead/`: spool files quarantined because they kept failing (or could not be read), with a report of
-  the reason, the attempts and their times. `requeue_dead()` puts them back in the queue.
+  the reason, the attempts and their times.
+`requeue_dead()` and `requeue_rejected()` put them back in the queue.
 """
 
 from __future__ import annotations
@@ -199,8 +200,15 @@ class Spool:
 
     def requeue_dead(self) -> int:
         """Put every readable quarantined request back in the queue, its failure count reset; return how many."""
+        return self._restore(DEAD)
+
+    def requeue_rejected(self) -> int:
+        """Put every rejected request back in the queue (once the cause is fixed); return how many."""
+        return self._restore(REJECTED)
+
+    def _restore(self, folder: str) -> int:
         moved = 0
-        for path in self.dead_files():
+        for path in sorted((self.directory / folder).glob("*.json")):
             try:
                 request = self.read(path)
             except (ValueError, KeyError, OSError):

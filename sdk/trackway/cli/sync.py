@@ -26,6 +26,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="first put the quarantined requests of <spool>/dead back in the queue (their failure count reset)",
     )
+    parser.add_argument(
+        "--requeue-rejected",
+        action="store_true",
+        help="first put the requests the server rejected (<spool>/rejected) back in the queue, once fixed",
+    )
     parser.set_defaults(command=sync)
 
 
@@ -34,6 +39,8 @@ def sync(args: argparse.Namespace) -> int:
     spool = Spool(args.spool_dir or settings.spool_path)
     if args.requeue_dead:
         print(f"spool {spool.directory}: {spool.requeue_dead()} quarantined request(s) put back in the queue")
+    if args.requeue_rejected:
+        print(f"spool {spool.directory}: {spool.requeue_rejected()} rejected request(s) put back in the queue")
     auth = auth_from_settings(settings)
     clients: dict[str, RestClient] = {}
 
