@@ -201,6 +201,7 @@ def parse_options(argv: list[str] | None) -> tuple[Options, Path]:
 def main(argv: list[str] | None = None) -> int:
     options, data_dir = parse_options(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("botocore.credentials").setLevel(logging.WARNING)  # "Found credentials in environment variables"
     if not is_loopback(options.host):
         log.warning(
             "listening on %s: the local API has NO authentication; anyone who can reach port %d can read, "
