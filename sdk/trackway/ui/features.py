@@ -25,7 +25,8 @@ _EMPTY: list[tuple[str, str, dict[str, Any]]] = [
     ("*", r"/3\.0/mlflow/review-queues", {"review_queues": []}),
     ("*", r"/3\.0/(mlflow/)?jobs/search", {"jobs": []}),
     ("*", r"/3\.0/mlflow/mcp-servers", {"mcp_servers": []}),
-    # The AI gateway.
+    # The AI gateway: MLflow answers an empty endpoint list when no deployments target is configured.
+    ("*", r"/2\.0/mlflow/gateway-proxy", {"endpoints": []}),
     ("*", r"/3\.0/mlflow/gateway/endpoints/list", {"endpoints": []}),
     ("*", r"/3\.0/mlflow/gateway/endpoints/bindings/list", {"bindings": []}),
     ("*", r"/3\.0/mlflow/gateway/model-definitions/list", {"model_definitions": []}),
