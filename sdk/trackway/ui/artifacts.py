@@ -41,10 +41,14 @@ def _root(uri: str) -> str:
 
 
 def _under(root: str, path: str) -> str:
+    """`root/path`, refusing a path that climbs out of `root` (another run's artifacts)."""
     try:
-        return join(root, path)
+        full = join(root, path)
     except ValueError as exc:
         raise _bad_path(str(exc)) from exc
+    if root and full != root and not full.startswith(root.rstrip("/") + "/"):
+        raise _bad_path(f"artifact path {path!r} escapes its root")
+    return full
 
 
 def run_root(api: Api, run_id: str) -> tuple[str, str]:
