@@ -61,6 +61,7 @@ def test_runs_table_has_metric_and_param_columns(page: Any, ui_url: str, seeded:
 
 
 def test_search_box_filters_runs(page: Any, ui_url: str, seeded: Seeded) -> None:
+    model_training_mode(page, ui_url)
     open_page(page, ui_url, f"/experiments/{seeded.experiment_id}/runs")
     run_cells(page, "lr-0.001").first.wait_for(timeout=SLOW)
     search = page.get_by_placeholder(re.compile("metrics.rmse", re.IGNORECASE)).first
@@ -117,6 +118,8 @@ def test_model_registry_list(page: Any, ui_url: str, seeded: Seeded) -> None:
     open_page(page, ui_url, "/models")
     row = page.get_by_role("row").filter(has_text=seeded.model)
     row.wait_for(timeout=SLOW)
+    if page.get_by_text("Try it now").count():  # MLflow's one-time tour of its registry page
+        page.get_by_text("Try it now").first.click()
     text = row.inner_text()
     assert "Version 2" in text
     assert "champion" in text
