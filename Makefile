@@ -7,15 +7,23 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test test-fast lint typecheck bench bench-quick demo clean
+.PHONY: install browser run test test-fast lint typecheck bench bench-quick demo clean
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) browser
+
+# The browser tests (tests/ui) drive Debian's chromium; install it when missing and we may (root, apt).
+browser:
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "chromium not found at $(CHROMIUM) and cannot be installed here: the browser tests will skip"; fi; }
 
 $(PY_STAMP): pyproject.toml sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[infra,local]" -e "./sdk[aws,plot]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[infra,local]" -e "./sdk[aws,plot,ui]" --group dev
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from trackway._version import __version__
-from trackway.cli import doctor, events, local, runs, sync
+from trackway.cli import doctor, events, local, runs, sync, ui
 from trackway.cli.common import run_guarded
 
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_parser(sub)
     events.add_parser(sub)
     doctor.add_parser(sub)
+    ui.add_parser(sub)
     return parser
 
 
