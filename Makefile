@@ -30,7 +30,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: install
+run: $(PY_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m trackway_backend.local --port $${TRACKWAY_PORT:-5000}
 
 test: install

@@ -28,7 +28,7 @@ from botocore.client import BaseClient
 from bench.context import RUN_TAGS
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.domain import Metric, ViewType
-from trackway_backend.local.server import local_stack
+from trackway_backend.local.server import local_engines
 from trackway_backend.logic import experiments, runs
 from trackway_backend.settings import TrackingSettings
 
@@ -107,7 +107,7 @@ def main() -> dict[str, Any]:
     signal.signal(signal.SIGTERM, _interrupt)
     results: dict[str, Any] = {}
     scratch = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(dir=scratch) as data, local_stack("127.0.0.1", 0, Path(data)):
+    with tempfile.TemporaryDirectory(dir=scratch) as data, local_engines(Path(data)):
         store = DynamoTrackingStore(TrackingSettings().run_index_shards)
         experiment_id = experiments.create(store, "breakdown", "mlflow-artifacts:/", None, {})
         run_id = runs.create(store, experiment_id, "bench", None, _T0, dict(RUN_TAGS)).run_id

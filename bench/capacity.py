@@ -22,7 +22,7 @@ from botocore.client import BaseClient
 
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.domain import Metric
-from trackway_backend.local.server import local_stack
+from trackway_backend.local.server import local_engines
 from trackway_backend.logic import experiments, runs
 
 _CAPACITY_OPERATIONS = (
@@ -141,7 +141,7 @@ def measure(meter: Meter, action: Callable[[], object]) -> dict[str, Any]:
 
 
 def main() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as data, local_stack("127.0.0.1", 0, Path(data)):
+    with tempfile.TemporaryDirectory() as data, local_engines(Path(data)):
         store = DynamoTrackingStore()
         with metered() as meter:
             experiment_id = experiments.create(store, "capacity", "mlflow-artifacts:/", None, {})

@@ -18,7 +18,7 @@ from bench.context import RUN_TAGS
 from trackway_backend.adapters.dynamo.tracking_items import META, RunItem
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.domain import Metric, RunStatus, ViewType
-from trackway_backend.local.server import local_stack
+from trackway_backend.local.server import local_engines
 from trackway_backend.logic import experiments, metrics, runs
 from trackway_backend.settings import TrackingSettings
 
@@ -99,7 +99,7 @@ def _median(samples: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     scratch = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(dir=scratch) as data, local_stack("127.0.0.1", 0, Path(data)):
+    with tempfile.TemporaryDirectory(dir=scratch) as data, local_engines(Path(data)):
         store = DynamoTrackingStore(TrackingSettings().run_index_shards)
         with metered() as meter:
             experiment_id = experiments.create(store, "cost", "mlflow-artifacts:/", None, {})

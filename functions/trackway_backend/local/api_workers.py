@@ -56,16 +56,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--control-url")
     parser.add_argument("--guard", default="{}", help='JSON: {"hosts": [...], "origins": [...]}')
-    parser.add_argument("--ui", action="store_true", help="serve the MLflow UI at / (needs the `ui` extra)")
+    parser.add_argument("--no-ui", action="store_true", help="don't serve the MLflow UI at /")
     args = parser.parse_args(argv)
     guard_options = json.loads(args.guard)
     guard = RequestGuard.build(guard_options.get("hosts", []), guard_options.get("origins", []))
     _preload_handlers()
     ui = None
-    if args.ui:
+    if not args.no_ui:
         from trackway_backend.local.ui import local_ui
 
-        ui = local_ui()
+        ui = local_ui(guard.allowed_hosts)
     options = {
         "bind": [args.bind],
         "workers": args.workers,

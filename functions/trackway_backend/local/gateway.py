@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import io
 import json
 import logging
 import time
@@ -158,7 +159,9 @@ class Gateway:
             elif path.startswith(LOCAL_PREFIX):
                 status, reply, data = self._control(target)
             elif self.ui is not None and match(method, path) is None and not path.startswith("/api/"):
-                return self.ui(environ, start_response)
+                # The body is read already (for the limit): hand the UI a stream of it.
+                ui_environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+                return self.ui(ui_environ, start_response)
             elif method in ("GET", "HEAD") and path == "/":
                 status, reply, data = 200, {"content-type": "text/html; charset=utf-8"}, NO_UI_PAGE
             else:

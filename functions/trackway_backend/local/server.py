@@ -28,6 +28,7 @@ from trackway_backend.local.engines import Endpoints, child_of_supervisor, engin
 from trackway_backend.local.eventing import local_eventing
 from trackway_backend.local.process import wait_healthy
 from trackway_backend.local.provision import provision
+from trackway_backend.local.ui import ui_available
 
 log = logging.getLogger("trackway.local")
 _STARTUP_SECONDS = 120
@@ -114,21 +115,29 @@ def api_workers(options: Options, control_url: str) -> Iterator[subprocess.Popen
 
 
 @contextmanager
-def local_stack(options: Options, data_dir: Path) -> Iterator[LocalStack]:
-    """Start the engines, eventing and the API workers; stop everything, in reverse order, on exit."""
+def local_engines(data_dir: Path) -> Iterator[Endpoints]:
+    """The engines with the tables created, and this process's environment pointed at them (no API): what
+    in-process tools such as bench/capacity.py need."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with engines(data_dir) as endpoints:
         os.environ.update(environment(endpoints, data_dir))
         provision()
-        with (
-            local_eventing(data_dir, options.event_workers) as eventing,
-            ControlServer(eventing.routes) as control,
-            api_workers(options, control.url) as workers,
-        ):
-            url = f"http://{url_host(options.host)}:{options.port}"
-            if not wait_healthy(url, workers, _STARTUP_SECONDS, "the API workers"):
-                raise RuntimeError(f"the API workers did not answer {url}/health within {_STARTUP_SECONDS} s")
-            yield LocalStack(url, endpoints)
+        yield endpoints
+
+
+@contextmanager
+def local_stack(options: Options, data_dir: Path) -> Iterator[LocalStack]:
+    """Start the engines, eventing and the API workers; stop everything, in reverse order, on exit."""
+    with (
+        local_engines(data_dir) as endpoints,
+        local_eventing(data_dir, options.event_workers) as eventing,
+        ControlServer(eventing.routes) as control,
+        api_workers(options, control.url) as workers,
+    ):
+        url = f"http://{url_host(options.host)}:{options.port}"
+        if not wait_healthy(url, workers, _STARTUP_SECONDS, "the API workers"):
+            raise RuntimeError(f"the API workers did not answer {url}/health within {_STARTUP_SECONDS} s")
+        yield LocalStack(url, endpoints)
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
@@ -228,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
                 data_dir,
             )
             log.info("point MLflow at it: export MLFLOW_TRACKING_URI=%s", stack.url)
+            if ui_available():
+                log.info("the MLflow UI is at %s/", stack.url)
+            else:
+                log.info("no MLflow UI: pip install './sdk[ui]' (or 'trackway[ui]') and restart to get it at /")
             stop.wait()
     except (OSError, RuntimeError) as exc:
         log.error("could not start: %s", exc)
