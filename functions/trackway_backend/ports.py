@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from trackway_backend.concurrency import DEFAULT_POLICY, RetryPolicy
 from trackway_backend.domain import DatasetInput, Experiment, LoggedModel, Metric, Page, Run
 from trackway_backend.events import DomainEvent
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel
@@ -15,9 +16,13 @@ from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 class TrackingStore(ABC):
     """Experiments, runs, metric history and logged models.
 
-    Getters raise `NotFound` for a missing entity unless they say they return None. Writers that take
-    an expected revision raise `Conflict` when another writer got there first.
+    Getters raise `NotFound` for a missing entity unless they say they return None, and read consistently:
+    a write that returned is visible to every read after it. Savers of an existing entity are conditional
+    on the revision it was read at and raise `Conflict` when another writer got there first; callers
+    re-read and retry under `policy`, the one concurrency policy (concurrency.py).
     """
+
+    policy: RetryPolicy = DEFAULT_POLICY
 
     # experiments
     @abstractmethod
@@ -36,7 +41,8 @@ class TrackingStore(ABC):
 
     @abstractmethod
     def save_experiment(self, experiment: Experiment, previous_name: str | None = None) -> None:
-        """Overwrite an experiment; `previous_name` releases the old name of a renamed one."""
+        """Overwrite an experiment if its stored revision is still `experiment.revision`, then bump it;
+        `previous_name` moves the name of a renamed one in the same write (`AlreadyExists` if taken)."""
 
     @abstractmethod
     def list_experiments(self) -> Iterator[Experiment]: ...
@@ -47,6 +53,10 @@ class TrackingStore(ABC):
 
     @abstractmethod
     def get_run(self, run_id: str) -> Run: ...
+
+    @abstractmethod
+    def get_run_summary(self, run_id: str) -> Run:
+        """The run without its inputs and outputs: what a read-modify-write of the summary needs."""
 
     @abstractmethod
     def save_run(self, run: Run, events: Sequence[DomainEvent] = ()) -> None:
@@ -79,7 +89,8 @@ class TrackingStore(ABC):
     def get_logged_model(self, model_id: str) -> LoggedModel: ...
 
     @abstractmethod
-    def save_logged_model(self, model: LoggedModel) -> None: ...
+    def save_logged_model(self, model: LoggedModel) -> None:
+        """Overwrite a logged model if its stored revision is still `model.revision`, then bump it."""
 
     @abstractmethod
     def list_logged_models(self, experiment_ids: Iterable[str]) -> Iterator[LoggedModel]: ...
