@@ -169,9 +169,7 @@ def main() -> dict[str, Any]:
                 "log_metric_1_point": measure(
                     meter, lambda: runs.log_batch(store, run_id, [Metric("single", 1.0, 1, 1)], {}, {})
                 ),
-                "log_batch_replayed_10_keys": measure(
-                    meter, lambda: runs.log_batch(store, run_id, ten_keys, {}, {})
-                ),
+                "log_batch_replayed_10_keys": measure(meter, lambda: runs.log_batch(store, run_id, ten_keys, {}, {})),
                 "get_run": measure(meter, lambda: runs.get(store, run_id)),
             }
             for index in range(_SEARCHED_RUNS - 1):

@@ -119,3 +119,46 @@ def test_delays_generator_stops_when_the_budget_is_spent() -> None:
     time = FakeTime()
     retry = policy(time, max_attempts=5, max_seconds=1e9)
     assert len(list(retry.delays())) == 4
+
+
+def test_writers_of_one_entity_in_one_process_take_turns() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    inside: list[int] = []
+    overlaps: list[int] = []
+    guard = threading.Lock()
+
+    def attempt() -> None:
+        with guard:
+            inside.append(1)
+            if len(inside) > 1:
+                overlaps.append(1)
+        threading.Event().wait(0.005)
+        with guard:
+            inside.pop()
+
+    retry = RetryPolicy()
+    with ThreadPoolExecutor(8) as pool:
+        for future in [pool.submit(retry.run, attempt, serialize="run:r") for _ in range(40)]:
+            future.result()
+    assert overlaps == []
+    with ThreadPoolExecutor(8) as pool:  # different entities do not wait for each other
+        for future in [pool.submit(retry.run, attempt, serialize=f"run:{n}") for n in range(40)]:
+            future.result()
+    assert overlaps
+
+
+def test_a_writer_that_cannot_get_its_turn_in_time_gets_503() -> None:
+    import threading
+
+    release = threading.Event()
+    holder = threading.Thread(target=RetryPolicy().run, args=(release.wait,), kwargs={"serialize": "run:x"})
+    holder.start()
+    try:
+        threading.Event().wait(0.05)
+        with pytest.raises(Unavailable):
+            RetryPolicy(max_wait_seconds=0.1).run(lambda: None, serialize="run:x")
+    finally:
+        release.set()
+        holder.join()

@@ -53,7 +53,9 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(TrackwayError)
     def domain_error(error: TrackwayError) -> Response[str]:
-        if error.http_status >= 500 and error.retry_after is None:
+        if error.retry_after is not None:
+            logger.warning("request shed; client told to retry", extra={"error_code": error.code.value})
+        elif error.http_status >= 500:
             logger.exception("request failed", extra={"error_code": error.code.value})
         response = error_response(error.code, error.message)
         if error.retry_after is not None:

@@ -135,7 +135,7 @@ def _modify(store: TrackingStore, experiment_id: str, change: Callable[[Experime
         change(experiment)
         store.save_experiment(experiment, previous_name=previous_name)
 
-    store.policy.run(attempt)
+    store.policy.run(attempt, serialize=f"experiment:{experiment_id}")
 
 
 def _active(experiment: Experiment, action: str) -> Experiment:

@@ -128,7 +128,7 @@ def _modify(store: TrackingStore, model_id: str, change: Callable[[LoggedModel],
         store.save_logged_model(model)
         return model
 
-    return store.policy.run(attempt)
+    return store.policy.run(attempt, serialize=f"logged-model:{model_id}")
 
 
 def _checked(values: dict[str, str], kind: str) -> dict[str, str]:

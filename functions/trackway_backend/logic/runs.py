@@ -212,7 +212,7 @@ def _modify(
             store.save_run(run, pending)
         return run
 
-    return store.policy.run(attempt)
+    return store.policy.run(attempt, serialize=f"run:{run_id}")
 
 
 def _active(run: Run) -> Run:
