@@ -13,10 +13,8 @@ from trackway_backend.events import DomainEvent
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 
 
-class TrackingStore(ABC):
-    """Experiments, runs, metric history and logged models.
-
-    Getters raise `NotFound` for a missing entity unless they say they return None, and read consistently:
+class PolicyStore(ABC):  # noqa: B024 (the shared contract and policy of the four stores)
+    """Getters raise `NotFound` for a missing entity unless they say they return None, and read consistently:
     a write that returned is visible to every read after it. Savers of an existing entity are conditional
     on the revision it was read at and raise `Conflict` when another writer got there first; callers
     re-read and retry under `policy`, the one concurrency policy (concurrency.py).
@@ -24,7 +22,8 @@ class TrackingStore(ABC):
 
     policy: RetryPolicy = DEFAULT_POLICY
 
-    # experiments
+
+class ExperimentStore(PolicyStore):
     @abstractmethod
     def next_experiment_id(self) -> str: ...
 
@@ -47,7 +46,8 @@ class TrackingStore(ABC):
     @abstractmethod
     def list_experiments(self) -> Iterator[Experiment]: ...
 
-    # runs
+
+class RunStore(PolicyStore):
     @abstractmethod
     def create_run(self, run: Run) -> None: ...
 
@@ -73,7 +73,8 @@ class TrackingStore(ABC):
     @abstractmethod
     def add_run_outputs(self, run_id: str, outputs: list[tuple[str, int]]) -> None: ...
 
-    # metric history
+
+class MetricHistoryStore(PolicyStore):
     @abstractmethod
     def append_history(self, run_id: str, metrics: list[Metric]) -> None:
         """Store points; storing the same points again changes nothing."""
@@ -81,7 +82,8 @@ class TrackingStore(ABC):
     @abstractmethod
     def history(self, run_id: str, key: str, page_token: str | None, max_results: int) -> Page[Metric]: ...
 
-    # logged models
+
+class LoggedModelStore(PolicyStore):
     @abstractmethod
     def create_logged_model(self, model: LoggedModel) -> None: ...
 
@@ -94,6 +96,10 @@ class TrackingStore(ABC):
 
     @abstractmethod
     def list_logged_models(self, experiment_ids: Iterable[str]) -> Iterator[LoggedModel]: ...
+
+
+class TrackingStore(ExperimentStore, RunStore, MetricHistoryStore, LoggedModelStore):
+    """The four tracking aggregates, stored together (one table in DynamoDB)."""
 
 
 @dataclass

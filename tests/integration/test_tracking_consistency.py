@@ -211,6 +211,6 @@ def test_a_run_that_keeps_losing_races_gets_503_with_retry_after(call: Any, monk
     )
     response = tracking.handler(event, Context())
     assert response["statusCode"] == 503
-    assert response["headers"]["Retry-After"] == "1"
+    assert int(response["headers"]["Retry-After"]) >= 1
     assert '"TEMPORARILY_UNAVAILABLE"' in response["body"]
     assert list(MetricChunkItem.scan()) == []

@@ -32,7 +32,7 @@ def create(
     if name and _FORBIDDEN_NAME_CHARACTERS.search(name):
         raise InvalidParameter(f"Invalid model name '{name}': it must not contain / : . % \" or '")
     if source_run_id:
-        store.get_run(validation.run_id(source_run_id))
+        store.get_run_summary(validation.run_id(source_run_id))
     model_id = f"m-{uuid.uuid4().hex}"
     now = now_ms()
     model = LoggedModel(
