@@ -47,7 +47,8 @@ def assert_stored_exactly(client: mlflow.MlflowClient, run_id: str, expected: di
     assert set(run.data.metrics) == set(expected)
     for key, points in expected.items():
         stored = [(m.step, m.timestamp, m.value) for m in client.get_metric_history(run_id, key)]
-        assert Counter(stored) == Counter(points), f"history of {key} differs"
+        missing, extra = Counter(points) - Counter(stored), Counter(stored) - Counter(points)
+        assert not missing and not extra, f"history of {key}: missing {sorted(missing)}, extra {sorted(extra)}"
         assert run.data.metrics[key] == max(points)[2], f"latest of {key} is not the max by (step, ts, value)"
 
 
