@@ -3,7 +3,7 @@
 DynamoDB Local reports no consumed capacity, so units are computed from the items on the wire with
 DynamoDB's published rules: an item's size is the sum of its attribute names and values; a write costs
 ceil(size / 1 KB) per item, doubled inside a transaction, plus the same again for each index the item is
-projected into; an eventually consistent read costs 0.5 per 4 KB read.
+projected into; an eventually consistent read costs 0.5 per 4 KB read, a consistent one 1 (BatchGetItem: per item).
 Run: `.venv/bin/python -m bench.capacity` (starts its own DynamoDB Local).
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from botocore.client import BaseClient
 
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.domain import Metric
+from trackway_backend.domain import Metric, ViewType
 from trackway_backend.local.server import local_engines
 from trackway_backend.logic import experiments, runs
 
@@ -37,6 +37,9 @@ _CAPACITY_OPERATIONS = (
     "TransactWriteItems",
     "TransactGetItems",
 )
+
+
+_SEARCHED_RUNS = 200
 
 
 class Meter:
@@ -63,7 +66,15 @@ class Meter:
             self.write_units += units * (2 if _INDEX_KEY in item else 1)
         read = response.get("Items") or ([response["Item"]] if "Item" in response else [])
         if read:
-            self.read_units += math.ceil(sum(item_size(i) for i in read) / 4096) * 0.5
+            self.read_units += math.ceil(sum(item_size(i) for i in read) / 4096) * _read_price(params)
+        for table, items in (response.get("Responses") or {}).items():  # BatchGetItem: priced per item
+            price = 1.0 if params["RequestItems"][table].get("ConsistentRead") else 0.5
+            self.read_units += sum(math.ceil(item_size(i) / 4096) for i in items) * price
+
+
+def _read_price(params: dict[str, Any]) -> float:
+    """A strongly consistent read costs twice an eventually consistent one."""
+    return 1.0 if params.get("ConsistentRead") else 0.5
 
 
 _INDEX_KEY = "gsi1pk"
@@ -158,8 +169,18 @@ def main() -> dict[str, Any]:
                 "log_metric_1_point": measure(
                     meter, lambda: runs.log_batch(store, run_id, [Metric("single", 1.0, 1, 1)], {}, {})
                 ),
+                "log_batch_replayed_10_keys": measure(meter, lambda: runs.log_batch(store, run_id, ten_keys, {}, {})),
                 "get_run": measure(meter, lambda: runs.get(store, run_id)),
             }
+            for index in range(_SEARCHED_RUNS - 1):
+                other = runs.create(store, experiment_id, "bench", f"r{index}", None, {}).run_id
+                runs.log_batch(store, other, [Metric("acc", index / 100, 1, 0)], {"depth": "3"}, {})
+            results[f"search_runs_{_SEARCHED_RUNS}_runs"] = measure(
+                meter,
+                lambda: runs.search(
+                    store, [experiment_id], "metrics.acc > 0.1", ViewType.ACTIVE_ONLY, 100, ["metrics.acc DESC"], None
+                ),
+            )
     return results
 
 

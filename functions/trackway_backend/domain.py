@@ -59,6 +59,7 @@ class Experiment:
     creation_time: int = 0
     last_update_time: int = 0
     tags: dict[str, str] = field(default_factory=dict)
+    revision: int = 0  # bumped by every save; a save is conditional on it
 
 
 @dataclass
@@ -119,6 +120,7 @@ class LoggedModel:
     lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
     tags: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+    revision: int = 0  # bumped by every save; a save is conditional on it
 
 
 @dataclass(frozen=True)

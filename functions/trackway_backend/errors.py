@@ -1,4 +1,4 @@
-"""Domain errors. The HTTP mapping lives in handlers/http.py and nowhere else."""
+"""Domain errors and their HTTP status. handlers/http.py turns them into responses, and nothing else does."""
 
 from __future__ import annotations
 
@@ -43,9 +43,10 @@ class TrackwayError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL_ERROR
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after = retry_after  # seconds; sent as the Retry-After header when set
 
     @property
     def http_status(self) -> int:
@@ -77,7 +78,8 @@ class PermissionDenied(TrackwayError):
 
 
 class Conflict(TrackwayError):
-    """A concurrent writer won; the client may retry."""
+    """A concurrent writer won. The stores resolve this themselves (concurrency.py); a client sees it
+    only for a conflict it caused, never for a race the server could resolve."""
 
     code = ErrorCode.RESOURCE_CONFLICT
 
@@ -87,6 +89,8 @@ class LimitExceeded(TrackwayError):
 
 
 class Throttled(TrackwayError):
+    """The storage throttled a request; retried under the concurrency policy before a client sees it."""
+
     code = ErrorCode.REQUEST_LIMIT_EXCEEDED
 
 
@@ -101,7 +105,12 @@ class NotImplementedByServer(TrackwayError):
 
 
 class Unavailable(TrackwayError):
+    """The service sheds load or a dependency is down: 503, and the client retries after `retry_after`."""
+
     code = ErrorCode.TEMPORARILY_UNAVAILABLE
+
+    def __init__(self, message: str, retry_after: int | None = 1) -> None:
+        super().__init__(message, retry_after)
 
 
 class InternalError(TrackwayError):

@@ -7,19 +7,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from trackway_backend.concurrency import DEFAULT_POLICY, RetryPolicy
 from trackway_backend.domain import DatasetInput, Experiment, LoggedModel, Metric, Page, Run
 from trackway_backend.events import DomainEvent
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 
 
-class TrackingStore(ABC):
-    """Experiments, runs, metric history and logged models.
-
-    Getters raise `NotFound` for a missing entity unless they say they return None. Writers that take
-    an expected revision raise `Conflict` when another writer got there first.
+class PolicyStore(ABC):  # noqa: B024 (the shared contract and policy of the four stores)
+    """Getters raise `NotFound` for a missing entity unless they say they return None, and read consistently:
+    a write that returned is visible to every read after it. Savers of an existing entity are conditional
+    on the revision it was read at and raise `Conflict` when another writer got there first; callers
+    re-read and retry under `policy`, the one concurrency policy (concurrency.py).
     """
 
-    # experiments
+    policy: RetryPolicy = DEFAULT_POLICY
+
+
+class ExperimentStore(PolicyStore):
     @abstractmethod
     def next_experiment_id(self) -> str: ...
 
@@ -36,17 +40,23 @@ class TrackingStore(ABC):
 
     @abstractmethod
     def save_experiment(self, experiment: Experiment, previous_name: str | None = None) -> None:
-        """Overwrite an experiment; `previous_name` releases the old name of a renamed one."""
+        """Overwrite an experiment if its stored revision is still `experiment.revision`, then bump it;
+        `previous_name` moves the name of a renamed one in the same write (`AlreadyExists` if taken)."""
 
     @abstractmethod
     def list_experiments(self) -> Iterator[Experiment]: ...
 
-    # runs
+
+class RunStore(PolicyStore):
     @abstractmethod
     def create_run(self, run: Run) -> None: ...
 
     @abstractmethod
     def get_run(self, run_id: str) -> Run: ...
+
+    @abstractmethod
+    def get_run_summary(self, run_id: str) -> Run:
+        """The run without its inputs and outputs: what a read-modify-write of the summary needs."""
 
     @abstractmethod
     def save_run(self, run: Run, events: Sequence[DomainEvent] = ()) -> None:
@@ -63,7 +73,8 @@ class TrackingStore(ABC):
     @abstractmethod
     def add_run_outputs(self, run_id: str, outputs: list[tuple[str, int]]) -> None: ...
 
-    # metric history
+
+class MetricHistoryStore(PolicyStore):
     @abstractmethod
     def append_history(self, run_id: str, metrics: list[Metric]) -> None:
         """Store points; storing the same points again changes nothing."""
@@ -71,7 +82,8 @@ class TrackingStore(ABC):
     @abstractmethod
     def history(self, run_id: str, key: str, page_token: str | None, max_results: int) -> Page[Metric]: ...
 
-    # logged models
+
+class LoggedModelStore(PolicyStore):
     @abstractmethod
     def create_logged_model(self, model: LoggedModel) -> None: ...
 
@@ -79,10 +91,15 @@ class TrackingStore(ABC):
     def get_logged_model(self, model_id: str) -> LoggedModel: ...
 
     @abstractmethod
-    def save_logged_model(self, model: LoggedModel) -> None: ...
+    def save_logged_model(self, model: LoggedModel) -> None:
+        """Overwrite a logged model if its stored revision is still `model.revision`, then bump it."""
 
     @abstractmethod
     def list_logged_models(self, experiment_ids: Iterable[str]) -> Iterator[LoggedModel]: ...
+
+
+class TrackingStore(ExperimentStore, RunStore, MetricHistoryStore, LoggedModelStore):
+    """The four tracking aggregates, stored together (one table in DynamoDB)."""
 
 
 @dataclass

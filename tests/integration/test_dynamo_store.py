@@ -7,6 +7,7 @@ import pytest
 from trackway_backend.adapters.dynamo import batch
 from trackway_backend.adapters.dynamo.tracking_items import MetricChunkItem
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+from trackway_backend.concurrency import RetryPolicy
 from trackway_backend.domain import Metric
 from trackway_backend.errors import Unavailable
 from trackway_backend.logic import experiments, runs
@@ -84,4 +85,4 @@ def test_items_left_unprocessed_forever_raise_a_retryable_error(
     monkeypatch.setattr(MetricChunkItem, "_get_connection", classmethod(lambda cls: flaky))
     chunk = MetricChunkItem(pk="HIST#r#k", sk="s", points=b"\x00" * 24)
     with pytest.raises(Unavailable):
-        batch.put_all(MetricChunkItem, [chunk], sleep=lambda _: None)
+        batch.put_all(MetricChunkItem, [chunk], RetryPolicy(sleep=lambda _: None))

@@ -90,9 +90,14 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(TrackwayError)
     def domain_error(error: TrackwayError) -> Response[str]:
-        if error.http_status >= 500:
+        if error.retry_after is not None:
+            logger.warning("request shed; client told to retry", extra={"error_code": error.code.value})
+        elif error.http_status >= 500:
             logger.exception("request failed", extra={"error_code": error.code.value})
-        return error_response(error.code, error.message)
+        response = error_response(error.code, error.message)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from trackway_backend.domain import Experiment, LifecycleStage, Page, ViewType
 from trackway_backend.errors import AlreadyExists, InvalidParameter, NotFound
@@ -72,35 +73,43 @@ def get_by_name(store: TrackingStore, name: str) -> Experiment:
 
 
 def rename(store: TrackingStore, experiment_id: str, new_name: str | None) -> None:
-    experiment = _active(store, experiment_id, "rename")
     if not new_name:
+        _active(get(store, experiment_id), "rename")
         return
     validation.experiment_name(new_name)
-    previous = experiment.name
-    experiment.name, experiment.last_update_time = new_name, now_ms()
-    store.save_experiment(experiment, previous_name=previous)
+
+    def change(experiment: Experiment) -> None:
+        _active(experiment, "rename")
+        experiment.name, experiment.last_update_time = new_name, now_ms()
+
+    _modify(store, experiment_id, change)
 
 
 def set_lifecycle(store: TrackingStore, experiment_id: str, stage: LifecycleStage) -> None:
-    experiment = get(store, experiment_id)
     if experiment_id == DEFAULT_EXPERIMENT_ID and stage is LifecycleStage.DELETED:
         raise InvalidParameter("Cannot delete the default experiment '0'. This is an internally reserved ID.")
-    experiment.lifecycle_stage, experiment.last_update_time = stage, now_ms()
-    store.save_experiment(experiment)
+
+    def change(experiment: Experiment) -> None:
+        experiment.lifecycle_stage, experiment.last_update_time = stage, now_ms()
+
+    _modify(store, experiment_id, change)
 
 
 def set_tag(store: TrackingStore, experiment_id: str, key: str, value: str) -> None:
     _validate_tag(key, value)
-    experiment = _active(store, experiment_id, "set a tag on")
-    experiment.tags[key] = value
-    store.save_experiment(experiment)
+
+    def change(experiment: Experiment) -> None:
+        _active(experiment, "set a tag on").tags[key] = value
+
+    _modify(store, experiment_id, change)
 
 
 def delete_tag(store: TrackingStore, experiment_id: str, key: str) -> None:
-    experiment = _active(store, experiment_id, "delete a tag of")
-    if experiment.tags.pop(key, None) is None:
-        raise NotFound(f"No tag with name: {key} in experiment with id {experiment_id}")
-    store.save_experiment(experiment)
+    def change(experiment: Experiment) -> None:
+        if _active(experiment, "delete a tag of").tags.pop(key, None) is None:
+            raise NotFound(f"No tag with name: {key} in experiment with id {experiment_id}")
+
+    _modify(store, experiment_id, change)
 
 
 def search(
@@ -116,11 +125,23 @@ def search(
     return query.run(candidates)
 
 
-def _active(store: TrackingStore, experiment_id: str, action: str) -> Experiment:
-    experiment = get(store, experiment_id)
+def _modify(store: TrackingStore, experiment_id: str, change: Callable[[Experiment], None]) -> None:
+    """Read-modify-write under the store's concurrency policy: a save conditional on the revision read,
+    re-read and re-applied when another writer got there first, so no concurrent change is lost."""
+
+    def attempt() -> None:
+        experiment = get(store, experiment_id)
+        previous_name = experiment.name
+        change(experiment)
+        store.save_experiment(experiment, previous_name=previous_name)
+
+    store.policy.run(attempt, serialize=f"experiment:{experiment_id}")
+
+
+def _active(experiment: Experiment, action: str) -> Experiment:
     if experiment.lifecycle_stage is not LifecycleStage.ACTIVE:
         raise InvalidParameter(
-            f"Cannot {action} experiment {experiment_id}: it must be in the 'active' lifecycle stage."
+            f"Cannot {action} experiment {experiment.experiment_id}: it must be in the 'active' lifecycle stage."
         )
     return experiment
 

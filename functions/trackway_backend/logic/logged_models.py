@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 from trackway_backend.domain import LifecycleStage, LoggedModel, LoggedModelStatus, Page
 from trackway_backend.errors import InvalidParameter, NotFound
@@ -31,7 +32,7 @@ def create(
     if name and _FORBIDDEN_NAME_CHARACTERS.search(name):
         raise InvalidParameter(f"Invalid model name '{name}': it must not contain / : . % \" or '")
     if source_run_id:
-        store.get_run(validation.run_id(source_run_id))
+        store.get_run_summary(validation.run_id(source_run_id))
     model_id = f"m-{uuid.uuid4().hex}"
     now = now_ms()
     model = LoggedModel(
@@ -61,36 +62,45 @@ def get(store: TrackingStore, model_id: str, allow_deleted: bool = False) -> Log
 def finalize(store: TrackingStore, model_id: str, status: LoggedModelStatus) -> LoggedModel:
     if status is LoggedModelStatus.PENDING:
         raise InvalidParameter("A logged model can only be finalized as READY or UPLOAD_FAILED")
-    model = get(store, model_id)
-    model.status, model.last_updated_timestamp = status, now_ms()
-    store.save_logged_model(model)
-    return model
+
+    def change(model: LoggedModel) -> None:
+        model.status, model.last_updated_timestamp = status, now_ms()
+
+    return _modify(store, model_id, change)
 
 
 def set_tags(store: TrackingStore, model_id: str, tags: dict[str, str]) -> None:
-    model = get(store, model_id)
-    model.tags.update(_checked(tags, "tag"))
-    model.last_updated_timestamp = now_ms()
-    store.save_logged_model(model)
+    checked = _checked(tags, "tag")
+
+    def change(model: LoggedModel) -> None:
+        model.tags.update(checked)
+        model.last_updated_timestamp = now_ms()
+
+    _modify(store, model_id, change)
 
 
 def delete_tag(store: TrackingStore, model_id: str, key: str) -> None:
-    model = get(store, model_id)
-    if model.tags.pop(key, None) is None:
-        raise NotFound(f"No tag with key '{key}' found for logged model '{model_id}'")
-    store.save_logged_model(model)
+    def change(model: LoggedModel) -> None:
+        if model.tags.pop(key, None) is None:
+            raise NotFound(f"No tag with key '{key}' found for logged model '{model_id}'")
+
+    _modify(store, model_id, change)
 
 
 def log_params(store: TrackingStore, model_id: str, params: dict[str, str]) -> None:
-    model = get(store, model_id)
-    model.params.update(_checked(params, "param"))
-    store.save_logged_model(model)
+    checked = _checked(params, "param")
+
+    def change(model: LoggedModel) -> None:
+        model.params.update(checked)
+
+    _modify(store, model_id, change)
 
 
 def delete(store: TrackingStore, model_id: str) -> None:
-    model = get(store, model_id)
-    model.lifecycle_stage, model.last_updated_timestamp = LifecycleStage.DELETED, now_ms()
-    store.save_logged_model(model)
+    def change(model: LoggedModel) -> None:
+        model.lifecycle_stage, model.last_updated_timestamp = LifecycleStage.DELETED, now_ms()
+
+    _modify(store, model_id, change)
 
 
 def search(
@@ -107,6 +117,18 @@ def search(
     query = logged_models_query(filter_string, order, max_results, page_token)
     live = (m for m in store.list_logged_models(experiment_ids) if m.lifecycle_stage is LifecycleStage.ACTIVE)
     return query.run(live)
+
+
+def _modify(store: TrackingStore, model_id: str, change: Callable[[LoggedModel], None]) -> LoggedModel:
+    """Read-modify-write under the store's concurrency policy, conditional on the revision read."""
+
+    def attempt() -> LoggedModel:
+        model = get(store, model_id)
+        change(model)
+        store.save_logged_model(model)
+        return model
+
+    return store.policy.run(attempt, serialize=f"logged-model:{model_id}")
 
 
 def _checked(values: dict[str, str], kind: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ MAX_BULK_RESULTS = 2_500
 def history(
     store: TrackingStore, run_id: str, key: str, max_results: int | None, page_token: str | None
 ) -> Page[Metric]:
-    store.get_run(validation.run_id(run_id))
+    store.get_run_summary(validation.run_id(run_id))
     limit = MAX_HISTORY_PAGE if max_results is None else max_results
     if not 0 < limit <= MAX_HISTORY_PAGE:
         raise InvalidParameter(f"max_results must be between 1 and {MAX_HISTORY_PAGE}, got {limit}")
@@ -52,7 +52,7 @@ def bulk_interval(
 
 
 def _all_points(store: TrackingStore, run_id: str, key: str) -> list[Metric]:
-    store.get_run(validation.run_id(run_id))
+    store.get_run_summary(validation.run_id(run_id))
     points: list[Metric] = []
     token: str | None = None
     while True:

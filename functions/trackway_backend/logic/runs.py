@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 
@@ -14,7 +15,7 @@ from trackway_backend.domain import (
     RunStatus,
     ViewType,
 )
-from trackway_backend.errors import Conflict, InvalidParameter
+from trackway_backend.errors import InvalidParameter
 from trackway_backend.events import DomainEvent
 from trackway_backend.logic import validation
 from trackway_backend.logic.clock import now_ms
@@ -25,7 +26,6 @@ from trackway_backend.ports import TrackingStore
 
 RUN_NAME_TAG = "mlflow.runName"
 TERMINAL = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED})
-_MAX_ATTEMPTS = 6
 
 
 def create(
@@ -123,7 +123,13 @@ def delete_tag(store: TrackingStore, run_id: str, key: str) -> None:
 def log_batch(
     store: TrackingStore, run_id: str, metrics: list[Metric], params: dict[str, str], tags: dict[str, str]
 ) -> None:
-    """Validate everything, store history chunks (idempotent), then merge the summary optimistically."""
+    """Validate, merge the summary (params, tags, latest metrics) under the concurrency policy, then store
+    the history chunks.
+
+    The summary commits first, so a call refused for a conflicting param or for load shedding has written
+    nothing. Chunks are keyed by their content: a retried or replayed batch rewrites the same items, so
+    every point is stored exactly once however often the call is repeated.
+    """
     params = {
         validation.validate_key("param", k): validation.truncate(v, validation.MAX_PARAM_VALUE_LENGTH)
         for k, v in params.items()
@@ -149,7 +155,9 @@ def log_batch(
             if latest is None or metric.order > latest.order:
                 run.metrics[metric.key] = metric
 
-    _modify(store, run_id, change, before_save=lambda: store.append_history(run_id, metrics) if metrics else None)
+    _modify(store, run_id, change)
+    if metrics:
+        store.append_history(run_id, metrics)
 
 
 def log_inputs(store: TrackingStore, run_id: str, datasets: list[DatasetInput], model_ids: list[str]) -> None:
@@ -188,23 +196,23 @@ def _modify(
     run_id: str,
     change: Callable[[Run], object],
     require_active: bool = True,
-    before_save: Callable[[], object] | None = None,
 ) -> Run:
-    """Read-modify-write of the run summary, retried when a concurrent writer bumps its revision."""
-    for _ in range(_MAX_ATTEMPTS):
-        run = get(store, run_id)
+    """Read-modify-write of the run summary under the store's concurrency policy: a consistent read, the
+    change, and a save conditional on the revision read; a lost race re-reads and re-applies the change.
+    A change that alters nothing writes nothing (a replayed batch costs one read)."""
+
+    def attempt() -> Run:
+        run = store.get_run_summary(validation.run_id(run_id))
         if require_active:
             _active(run)
+        before = copy.deepcopy(run)
         events = change(run)
-        if before_save is not None:
-            before_save()
-            before_save = None
-        try:
-            store.save_run(run, events if isinstance(events, list) else [])
-            return run
-        except Conflict:
-            continue
-    raise Conflict(f"Run '{run_id}' is being updated by too many writers at once; retry")
+        pending = events if isinstance(events, list) else []
+        if pending or run != before:
+            store.save_run(run, pending)
+        return run
+
+    return store.policy.run(attempt, serialize=f"run:{run_id}")
 
 
 def _active(run: Run) -> Run:

@@ -18,20 +18,30 @@ _THROTTLED = {
 
 
 def is_condition_failure(exc: PynamoDBException) -> bool:
-    if exc.cause_response_code == "ConditionalCheckFailedException":
-        return True
+    return exc.cause_response_code == "ConditionalCheckFailedException" or bool(failed_conditions(exc))
+
+
+def failed_conditions(exc: PynamoDBException) -> set[int]:
+    """The positions, in a cancelled transaction, of the items whose condition failed."""
+    return _cancelled(exc, "ConditionalCheckFailed")
+
+
+def _cancelled(exc: PynamoDBException, code: str) -> set[int]:
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+    return {index for index, reason in enumerate(reasons) if reason is not None and reason.code == code}
 
 
 @contextmanager
 def translated(conflict: type[TrackwayError] = Conflict, message: str = "Concurrent update") -> Iterator[None]:
-    """Map a failed condition to `conflict(message)`, throttling to 429 and anything else to 500."""
+    """Map a failed condition to `conflict(message)`, throttling and transaction conflicts to `Throttled`
+    (retried under the concurrency policy) and anything else to 500."""
     try:
         yield
     except DoesNotExist:
         raise
     except PynamoDBException as exc:
+        if _cancelled(exc, "TransactionConflict"):
+            raise Throttled("A concurrent transaction holds the item; retry with backoff") from exc
         if is_condition_failure(exc):
             raise conflict(message) from exc
         if exc.cause_response_code == "ValidationException" and "size" in (exc.cause_response_message or ""):

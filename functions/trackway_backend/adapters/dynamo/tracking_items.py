@@ -59,6 +59,7 @@ class ExperimentItem(TrackingItem, discriminator="experiment"):
     creation_time = NumberAttribute()
     last_update_time = NumberAttribute()
     tags: JSONAttribute = JSONAttribute(default=dict)
+    revision = NumberAttribute(default=0)
 
 
 class ExperimentNameItem(TrackingItem, discriminator="experiment_name"):
@@ -114,3 +115,4 @@ class LoggedModelItem(TrackingItem, discriminator="logged_model"):
     source_run_id = UnicodeAttribute(null=True)
     tags: JSONAttribute = JSONAttribute(default=dict)
     params: JSONAttribute = JSONAttribute(default=dict)
+    revision = NumberAttribute(default=0)

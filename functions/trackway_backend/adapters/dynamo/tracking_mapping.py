@@ -27,6 +27,7 @@ def experiment_to_item(experiment: Experiment) -> ExperimentItem:
         creation_time=experiment.creation_time,
         last_update_time=experiment.last_update_time,
         tags=experiment.tags,
+        revision=experiment.revision,
     )
 
 
@@ -39,6 +40,7 @@ def experiment_from_item(item: ExperimentItem) -> Experiment:
         creation_time=int(item.creation_time),
         last_update_time=int(item.last_update_time),
         tags=dict(item.tags or {}),
+        revision=int(item.revision or 0),
     )
 
 
@@ -112,6 +114,7 @@ def logged_model_to_item(model: LoggedModel) -> LoggedModelItem:
         source_run_id=model.source_run_id,
         tags=model.tags,
         params=model.params,
+        revision=model.revision,
     )
 
 
@@ -129,4 +132,5 @@ def logged_model_from_item(item: LoggedModelItem) -> LoggedModel:
         source_run_id=item.source_run_id,
         tags=dict(item.tags or {}),
         params=dict(item.params or {}),
+        revision=int(item.revision or 0),
     )
