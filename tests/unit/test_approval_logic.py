@@ -27,10 +27,13 @@ def runs() -> FakeRuns:
 
 
 def register(registry: InMemoryRegistryStore, runs: FakeRuns, run_id: str | None, **metrics: float) -> int:
-    if run_id is not None:
-        runs.add(run_id, **metrics)
-    source = f"mlflow-artifacts:/1/{run_id or 'x'}/artifacts/model"
-    return versions.create(registry, runs, NAME, source, run_id, {}, None, None, None, "ana").version
+    """A version from a run logged with `metrics`; `run_id=None` registers one whose run is gone since."""
+    runs.add(run_id or "gone", **metrics)
+    source = f"mlflow-artifacts:/1/{run_id or 'gone'}/artifacts/model"
+    created = versions.create(registry, runs, NAME, source, run_id or "gone", {}, None, None, None, "ana").version
+    if run_id is None:
+        del runs.runs["gone"]
+    return created
 
 
 def trigger(registry: InMemoryRegistryStore, version: int, event_id: str = "e" * 32) -> Trigger:
