@@ -33,8 +33,9 @@ def unique(prefix: str) -> str:
 
 def register(client: mlflow.MlflowClient, name: str, count: int) -> None:
     client.create_registered_model(name)
+    artifacts = client.create_run("0").info.artifact_uri
     for index in range(count):
-        client.create_model_version(name, f"s3://bucket/{name}/{index}")
+        client.create_model_version(name, f"{artifacts}/{name}/{index}")
 
 
 def test_register_a_sklearn_model_and_load_it_by_alias_and_version(client: mlflow.MlflowClient) -> None:
@@ -74,7 +75,8 @@ def test_model_and_version_crud(client: mlflow.MlflowClient) -> None:
     assert (created.name, created.tags, created.description) == (name, {"team": "cv"}, "flowers")
     with pytest.raises(MlflowException, match=r"RESOURCE_ALREADY_EXISTS|already exists"):
         client.create_registered_model(name)
-    version = client.create_model_version(name, "s3://bucket/x", tags={"framework": "sklearn"}, description="v1")
+    source = f"{client.create_run('0').info.artifact_uri}/x"
+    version = client.create_model_version(name, source, tags={"framework": "sklearn"}, description="v1")
     assert (version.version, version.tags, version.description, version.current_stage) == (
         "1",
         {"framework": "sklearn"},
