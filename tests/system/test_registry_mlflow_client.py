@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import warnings
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -67,6 +68,29 @@ def test_register_model_twice_adds_a_version(client: mlflow.MlflowClient) -> Non
     assert (first.version, second.version) == ("1", "2")
     assert second.run_id == run.info.run_id
     assert client.get_model_version_download_uri(name, "2") == logged.artifact_location
+
+
+def test_register_model_from_runs_uris_binds_the_version_to_its_run(
+    client: mlflow.MlflowClient, tmp_path: Path
+) -> None:
+    name = unique("runs-uri")
+    mlflow.set_experiment(unique("exp"))
+    with mlflow.start_run() as run:
+        logged = mlflow.initialize_logged_model(name="model", source_run_id=run.info.run_id)
+        (tmp_path / "MLmodel").write_text("flavors: {}\n")
+        mlflow.log_artifact(str(tmp_path / "MLmodel"), artifact_path="plain")
+    # No MLmodel under runs:/<run>/model: the client registers the run's logged model named "model".
+    from_logged = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
+    assert from_logged.run_id == run.info.run_id
+    assert client.get_model_version_download_uri(name, from_logged.version) == logged.artifact_location
+    # An MLmodel under runs:/<run>/plain: the client sends the run's artifact URI, which lies inside the run.
+    from_files = mlflow.register_model(f"runs:/{run.info.run_id}/plain", name)
+    assert from_files.run_id == run.info.run_id
+    assert client.get_model_version_download_uri(name, from_files.version) == f"{run.info.artifact_uri}/plain"
+    with mlflow.start_run() as other:
+        pass
+    with pytest.raises(MlflowException, match=r"INVALID_PARAMETER_VALUE|does not lie inside"):
+        client.create_model_version(name, f"{run.info.artifact_uri}/plain", run_id=other.info.run_id)
 
 
 def test_model_and_version_crud(client: mlflow.MlflowClient) -> None:
