@@ -14,15 +14,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from trackway_backend.local.process import StackProcess, free_port
+from trackway_backend.local.process import StackProcess, free_port, wait_healthy
 
 
 @dataclass(frozen=True)
@@ -77,18 +74,12 @@ def mlflow_server(name: str, backend_uri: str, work: Path, description: str) -> 
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited early:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"mlflow server did not become healthy:\n{log_path.read_text()[-3000:]}")
+    try:
+        healthy = wait_healthy(url, process, timeout, "mlflow server")
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}:\n{log_path.read_text()[-3000:]}") from None
+    if not healthy:
+        raise RuntimeError(f"mlflow server did not become healthy:\n{log_path.read_text()[-3000:]}")
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:

@@ -85,6 +85,11 @@ def build_bodies(run_id: str, metrics: list[Entry], params: list[Entry], tags: l
     return [{"run_id": run_id, "metrics": [], "params": [], "tags": [], field: c} for field, c in chunks]
 
 
+def entry_count(body: Entry) -> int:
+    """How many metrics, params and tags a log-batch body carries."""
+    return sum(len(body.get(field) or []) for field in ("metrics", "params", "tags"))
+
+
 def halves(body: Entry) -> list[Entry]:
     """Split a body with more than one entry in two (to isolate an entry the server rejects)."""
     for field in ("params", "tags", "metrics"):

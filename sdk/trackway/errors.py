@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# The server is up but asks the client to come back: a write conflict it could not settle (409), a throttle
+# (429) or shed load (503). Retried with backoff (honouring Retry-After), never a reason to split a batch.
+CONTENTION_STATUSES = frozenset({409, 429, 503})
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 
 class TrackwayError(Exception):
@@ -42,8 +45,13 @@ class RestError(TrackwayError):
 
     @property
     def retryable(self) -> bool:
-        """True for 408/429/5xx (except 501): the same request may succeed later."""
+        """True for 408/409/429/5xx (except 501): the same request may succeed later."""
         return self.status in RETRYABLE_STATUSES
+
+    @property
+    def contention(self) -> bool:
+        """True for 409/429/503: the server is up and asks for the same request again, later."""
+        return self.status in CONTENTION_STATUSES
 
     @property
     def is_auth(self) -> bool:

@@ -1,10 +1,18 @@
 """The background logger: an in-memory queue drained by one thread into log-batch calls.
 
 The training loop only appends a tuple to a deque (thread-safe, O(1), no lock). The flusher thread wakes
-every `flush_interval`, when the queue reaches a batch's worth, or on `flush()`, and sends. A request that
-cannot be delivered (network down, 408/429/5xx or 401/403 after retries) goes to the spool, and the
-logger turns *offline*: new batches spool straight away and the spool is probed with exponential backoff
-until the API answers, then replayed, oldest first.
+every `flush_interval`, when the queue reaches a batch's worth, or on `flush()`, and sends.
+
+A batch, once formed, is only ever sent as it is: retries and replays send the same request, so the
+server's idempotent log-batch absorbs a repeat. What happens when it is not accepted:
+- connection errors, 408/409/429/5xx, 401/403: retried with jittered backoff (honouring Retry-After);
+  still failing, the request goes to the spool and the logger turns *offline*: new batches spool straight
+  away and the spool is probed with exponential backoff until the API answers, then replayed, oldest
+  first (`trackway.replay`).
+- 400: the server found something invalid. Unless the run itself refuses writes, the batch is bisected
+  (a 400 stores nothing) until the bad entries are isolated; the good ones land, the bad ones are
+  recorded under `<spool>/rejected/` with the server's reason, logged and counted in `stats`.
+- any other 4xx: the whole request is recorded under `rejected/` the same way.
 """
 
 from __future__ import annotations
@@ -15,16 +23,16 @@ import time
 from collections import deque
 from typing import Any
 
-from trackway.batching import build_bodies, halves, metric_entry
+from trackway.batching import build_bodies, entry_count, halves, metric_entry
 from trackway.errors import RestError, UnreachableError
 from trackway.http import RestClient
-from trackway.retry import NO_RETRY
 from trackway.spool import Spool, SpooledRequest
 
 log = logging.getLogger("trackway")
 
 METRIC, PARAM, TAG, REQUEST, FLUSH = range(5)
 LOG_BATCH = "/api/2.0/mlflow/runs/log-batch"
+GET_RUN = "/api/2.0/mlflow/runs/get"
 BATCH_TRIGGER = 1000
 _MAX_PROBE_DELAY = 60.0
 
@@ -38,7 +46,14 @@ class BackgroundLogger:
         self.flush_interval = flush_interval
         self.probe_interval = probe_interval
         self.deadline: float | None = None  # monotonic time after which sends stop retrying (shutdown)
-        self.stats = {"sent": 0, "spooled": 0, "replayed": 0, "dropped": 0}
+        self.stats = {
+            "sent": 0,  # requests delivered live
+            "spooled": 0,  # requests written to the spool
+            "replayed": 0,  # spooled requests delivered
+            "rejected": 0,  # entries (metrics, params, tags) the server refused as invalid, kept in rejected/
+            "rejected_requests": 0,  # records written to rejected/
+            "quarantined": 0,  # spool files moved to dead/ after failing again and again
+        }
         self.errors: deque[Exception] = deque(maxlen=20)
         self._queue: deque[tuple[Any, ...]] = deque()
         self._wake = threading.Event()
@@ -46,6 +61,7 @@ class BackgroundLogger:
         self._offline = False
         self._probe_delay = probe_interval
         self._probe_at = 0.0
+        self._accepted_since_replay = False
         self._thread = threading.Thread(target=self._run, name="trackway-flusher", daemon=True)
 
     def start(self) -> BackgroundLogger:
@@ -136,8 +152,8 @@ class BackgroundLogger:
             for body in build_bodies(run_id, metrics, params, tags):
                 self._deliver("POST", LOG_BATCH, body)
 
-    def _deliver(self, method: str, path: str, body: dict[str, Any]) -> None:
-        if self._offline:
+    def _deliver(self, method: str, path: str, body: dict[str, Any], *, force: bool = False) -> None:
+        if self._offline and not force:
             self._spool(method, path, body)
             return
         try:
@@ -152,16 +168,38 @@ class BackgroundLogger:
             self._go_offline()
             return
         self.stats["sent"] += 1
+        self._accepted_since_replay = True
 
     def _rejected(self, method: str, path: str, body: dict[str, Any], exc: RestError) -> None:
-        parts = halves(body) if path == LOG_BATCH else []
-        if not parts:  # a single entry (or another request) the server refuses: drop it, loudly
-            log.warning("trackway: server rejected %s %s: %s", method, path, exc)
-            self.errors.append(exc)
-            self.stats["dropped"] += 1
+        """A request refused as invalid: isolate the bad entries of a log-batch, record what is refused."""
+        if path == LOG_BATCH and exc.status == 400 and entry_count(body) > 1 and self._run_accepts(body):
+            for part in halves(body):  # a 400 stored nothing, so the halves carry no point already sent
+                self._deliver(method, path, part, force=True)
             return
-        for part in parts:  # isolate the bad entries so the good ones still land
-            self._deliver(method, path, part)
+        self.errors.append(exc)
+        record = self.spool.reject(SpooledRequest(self.client.base_uri, method, path, body), exc)
+        self.stats["rejected"] += entry_count(body) if path == LOG_BATCH else 1
+        self.stats["rejected_requests"] += 1
+        log.warning(
+            "trackway: the server rejected %s %s (%s %s: %s); the request is kept in %s",
+            method,
+            path,
+            exc.status,
+            exc.error_code,
+            exc.message,
+            record,
+        )
+
+    def _run_accepts(self, body: dict[str, Any]) -> bool:
+        """False when the run itself refuses every write (gone or deleted): bisecting would not help."""
+        try:
+            run = self.client.call("GET", GET_RUN, {"run_id": body.get("run_id", "")}, deadline=self.deadline)
+        except RestError as exc:
+            return exc.status >= 500 or exc.retryable
+        except UnreachableError:
+            return True
+        stage = run.get("run", {}).get("info", {}).get("lifecycle_stage", "active")
+        return str(stage) == "active"
 
     def _spool(self, method: str, path: str, body: dict[str, Any]) -> None:
         self.spool.write(SpooledRequest(self.client.base_uri, method, path, body))
@@ -173,13 +211,30 @@ class BackgroundLogger:
         self._probe_delay = min(self._probe_delay * 2, _MAX_PROBE_DELAY)
 
     def _replay(self) -> None:
-        def send(request: SpooledRequest) -> None:
-            self.client.call(request.method, request.path, request.body, retry=NO_RETRY)
+        # Busy answers (409/429/503) are retried with backoff; other failures end the attempt at once.
+        policy = self.client.retry.contention_only()
 
-        result = self.spool.replay(send, self.client.base_uri)
-        self.stats["replayed"] += result.sent
+        refused: list[SpooledRequest] = []
+
+        def send(request: SpooledRequest) -> None:
+            try:
+                self.client.call(request.method, request.path, request.body, retry=policy, deadline=self.deadline)
+            except RestError as exc:
+                if exc.retryable or exc.is_auth or request.path != LOG_BATCH:
+                    raise
+                refused.append(request)
+                self._rejected(request.method, request.path, request.body, exc)  # isolate, as when live
+
+        healthy = self._accepted_since_replay
+        self._accepted_since_replay = False
+        result = self.spool.replay(send, self.client.base_uri, healthy=lambda: healthy)
+        self.stats["replayed"] += result.sent - len(refused)
+        self.stats["quarantined"] += result.dead
+        self.stats["rejected_requests"] += result.rejected
+        for path in result.rejected_files:
+            log.warning("trackway: the server rejected a spooled request; kept in %s (%s)", path, result.error)
         for path in result.dead_files:
-            log.warning("trackway: spooled request rejected by the server, moved to %s (%s)", path, result.error)
+            log.warning("trackway: a spooled request kept failing; quarantined in %s (%s)", path, result.error)
         if result.remaining:
             self._go_offline()
         else:

@@ -1,13 +1,16 @@
 """The one place that speaks HTTP: JSON calls to the MLflow REST API and raw calls to presigned URLs.
 
-Both retry connection errors and 408/429/5xx with the client's RetryPolicy; MLflow writes are idempotent
-on trackway (log-batch replays produce no duplicates), so every call may be retried.
+Both retry connection errors and 408/409/429/5xx with the client's RetryPolicy, honouring Retry-After;
+MLflow writes are idempotent on trackway (a replayed log-batch adds no duplicate points), so every call may
+be retried. A retry sends the very same bytes.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import Counter
 from typing import Any, cast
 
 import requests
@@ -36,8 +39,8 @@ def _parse_error(resp: requests.Response, method: str, path: str) -> RestError:
 
 
 def _retry_after(resp: requests.Response) -> float:
-    value = resp.headers.get("Retry-After", "")
-    return float(value) if value.replace(".", "", 1).isdigit() else 0.0
+    value = resp.headers.get("Retry-After", "").strip()
+    return float(value) if value.replace(".", "", 1).isdigit() else 0.0  # an HTTP date counts as none
 
 
 class RestClient:
@@ -57,6 +60,8 @@ class RestClient:
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        self.retried: Counter[int] = Counter()  # retries made, by HTTP status (0: connection error)
+        self._retried_lock = threading.Lock()
         self._session = requests.Session()
         self._session.verify = verify
         self._session.headers["User-Agent"] = f"trackway-python/{__version__}"
@@ -141,36 +146,44 @@ class RestClient:
         signed: bool,
         presigned: bool = False,
     ) -> requests.Response:
-        delays = (retry or self.retry).delays(deadline)
+        policy = retry or self.retry
+        delays = policy.delays(deadline)
         while True:
             send_headers = dict(headers or {})
             if data is not None and not presigned:
                 send_headers["Content-Type"] = "application/json"
             if signed and self.auth is not None:
                 send_headers.update(self.auth.headers(method, url, data))
-            wait = 0.0
+            wait, status = 0.0, 0
             try:
                 resp = self._session.request(
                     method, url, data=data, headers=send_headers, timeout=self.timeout, stream=stream
                 )
             except _NETWORK_ERRORS as exc:
                 error: Exception = UnreachableError(f"{method} {path}: {type(exc).__name__}: {exc}")
+                retryable = policy.network
             else:
                 if resp.status_code < 400:
                     return resp
+                status = resp.status_code
                 if presigned:
                     presigned_error = PresignedURLError(resp.status_code, url, resp.text)
                     error, retryable = presigned_error, presigned_error.retryable
                 else:
-                    rest_error = _parse_error(resp, method, path)
-                    error, retryable = rest_error, rest_error.retryable
-                if not retryable:
-                    raise error
+                    error = _parse_error(resp, method, path)
+                    retryable = policy.retries(error)
                 wait = _retry_after(resp)
+            if not retryable:
+                raise error
             delay = next(delays, None)
             if delay is None:
                 raise error
-            time.sleep(max(delay, wait))
+            pause = policy.pause(delay, wait)
+            if deadline is not None and time.monotonic() + pause > deadline:
+                raise error
+            with self._retried_lock:
+                self.retried[status] += 1
+            time.sleep(pause)
 
     def close(self) -> None:
         self._session.close()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from trackway.entities import Experiment, Metric, Run, RunInfo
 from trackway.errors import RestError
@@ -11,10 +12,21 @@ from trackway.http import RestClient
 
 API = "/api/2.0/mlflow"
 _ALREADY_EXISTS = ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS")
+_T = TypeVar("_T")
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _after_write(read: Callable[[], _T | None], attempts: int = 6, delay: float = 0.05) -> _T | None:
+    """`read()` until it finds what was just written (None: not yet), with a short backoff."""
+    for attempt in range(attempts):
+        found = read()
+        if found is not None or attempt == attempts - 1:
+            return found
+        time.sleep(delay * 2**attempt)
+    return None
 
 
 class TrackingAPI:
@@ -37,7 +49,10 @@ class TrackingAPI:
         return Experiment.from_json(body["experiment"])
 
     def get_or_create_experiment(self, name: str) -> Experiment:
-        """The experiment called `name`, created when missing (tolerating a concurrent creator)."""
+        """The experiment called `name`, created when missing (tolerating a concurrent creator).
+
+        The read after a create tolerates a store whose reads lag behind its writes for a moment.
+        """
         found = self.get_experiment_by_name(name)
         if found is not None:
             return found
@@ -46,11 +61,21 @@ class TrackingAPI:
         except RestError as exc:
             if exc.error_code not in _ALREADY_EXISTS:
                 raise
-            again = self.get_experiment_by_name(name)
+            again = _after_write(lambda: self.get_experiment_by_name(name))
             if again is None:
                 raise
             return again
-        return self.get_experiment(str(body["experiment_id"]))
+        experiment_id = str(body["experiment_id"])
+        created = _after_write(lambda: self._experiment_or_none(experiment_id))
+        return created or Experiment(experiment_id, name)
+
+    def _experiment_or_none(self, experiment_id: str) -> Experiment | None:
+        try:
+            return self.get_experiment(experiment_id)
+        except RestError as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise
 
     def create_run(self, experiment_id: str, run_name: str | None = None, tags: dict[str, str] | None = None) -> Run:
         """Create a RUNNING run; the server picks the run id (and a name when none is given)."""

@@ -3,28 +3,33 @@
 Just enough of MLFLOW_WIRE.md for the SDK: experiments, runs, idempotent log-batch, metric history,
 registry, the presigned artifact protocol (mpu + presigned GET with Range) and the local stack's event
 tail. "S3" lives under `/_s3/…` on the same server. HTTP/1.0, so stopping the server really cuts clients.
+Misbehaviour on demand (fake_faults.py): `fail()` answers 409/429/503/… to the next N requests or a
+fraction of them, `fail_batch()` refuses one specific batch forever, `stale_reads()` serves reads from a
+replica that lags behind the writes.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.sdk.fake_faults import FaultRule, Faults, Reply, StaleReads
+
 API = "/api/2.0/mlflow"
 ART = "/api/2.0/mlflow-artifacts"
-
-
-class Reply(Exception):
-    def __init__(self, status: int, code: str, message: str = ""):
-        self.status, self.code, self.message = status, code, message
+LOG_BATCH = f"{API}/runs/log-batch"
+_POST_READS = {f"{API}/runs/search", f"{API}/experiments/search"}
+_STATE = ("experiments", "runs", "metrics", "params", "tags", "versions", "aliases")
 
 
 class FakeMlflow:
@@ -44,7 +49,11 @@ class FakeMlflow:
         self.events: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.down_status: int | None = None  # answer every /api call with this status
-        self.fail_rules: list[list[Any]] = []  # [path regex, status, remaining]
+        self.faults = Faults()
+        self.fail_rules = self.faults.rules
+        self.stale = StaleReads()
+        self.batch_bodies: list[bytes] = []  # the raw body of every log-batch request received, failed ones too
+        self.answers: Counter[tuple[str, int]] = Counter()  # (path, status) of every API answer
         self.ignore_range = False
         self.token: str | None = None
         self.server: ThreadingHTTPServer | None = None
@@ -73,10 +82,48 @@ class FakeMlflow:
             self.server.server_close()
             self.server = None
 
-    def fail(self, pattern: str, status: int, times: int = 1) -> None:
-        self.fail_rules.append([re.compile(pattern), status, times])
+    def fail(
+        self,
+        pattern: str,
+        status: int,
+        times: int | None = 1,
+        *,
+        fraction: float = 1.0,
+        retry_after: float | None = None,
+        code: str | None = None,
+    ) -> FaultRule:
+        """Answer `status` to the next `times` requests whose path matches (None: no limit), or a fraction."""
+        rule = FaultRule(re.compile(pattern), status, times, fraction, retry_after, code=code)
+        self.fail_rules.append(rule)
+        return rule
+
+    def fail_batch(self, predicate: Callable[[dict[str, Any]], bool], status: int = 500) -> FaultRule:
+        """Refuse every log-batch whose body `predicate` accepts, forever."""
+        rule = FaultRule(re.compile(re.escape(LOG_BATCH)), status, None, batch=predicate)
+        self.fail_rules.append(rule)
+        return rule
+
+    def stale_reads(self, lag: int) -> None:
+        """From now on, after each write the next `lag` reads see the state from before it."""
+        self.stale = StaleReads(lag)
+
+    def _snapshot(self) -> FakeMlflow:
+        replica = copy.copy(self)
+        for name in _STATE:
+            setattr(replica, name, copy.deepcopy(getattr(self, name)))
+        return replica
 
     # ---- helpers for tests -----------------------------------------------------------------------------
+    def bodies_by_point(self) -> dict[tuple[Any, ...], set[bytes]]:
+        """For each (key, step, timestamp, value) point, the distinct log-batch bodies that carried it."""
+        index: dict[tuple[Any, ...], set[bytes]] = {}
+        with self.lock:
+            bodies = set(self.batch_bodies)
+        for raw in bodies:
+            for m in json.loads(raw).get("metrics") or []:
+                index.setdefault((m["key"], m["step"], m["timestamp"], m["value"]), set()).add(raw)
+        return index
+
     def stored_points(self, run_id: str, key: str | None = None) -> list[tuple[Any, ...]]:
         with self.lock:
             return [m for m in self.metrics.get(run_id, {}) if key is None or m[0] == key]
@@ -119,6 +166,12 @@ def _exp_by_name(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
         if exp["name"] == b["experiment_name"]:
             return {"experiment": exp}
     raise Reply(404, "RESOURCE_DOES_NOT_EXIST", "no experiment")
+
+
+def _exp_get(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
+    if b["experiment_id"] not in f.experiments:
+        raise Reply(404, "RESOURCE_DOES_NOT_EXIST", f"No Experiment with id={b['experiment_id']} exists")
+    return {"experiment": f.experiments[b["experiment_id"]]}
 
 
 def _exp_create(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
@@ -170,6 +223,8 @@ def _run_delete(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
 
 def _log_batch(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
     run_id = _run(f, b)
+    if f.runs[run_id]["lifecycle_stage"] != "active":
+        raise Reply(400, "INVALID_PARAMETER_VALUE", f"The run {run_id} must be in the 'active' state.")
     metrics, params, tags = b.get("metrics", []), b.get("params", []), b.get("tags", [])
     if len(metrics) > 1000 or len(params) > 100 or len(tags) > 100 or len(metrics) + len(params) + len(tags) > 1000:
         raise Reply(400, "INVALID_PARAMETER_VALUE", "batch too large")
@@ -296,7 +351,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/health"): lambda f, b, q: {},
     ("GET", f"{API}/experiments/get-by-name"): _exp_by_name,
     ("POST", f"{API}/experiments/create"): _exp_create,
-    ("GET", f"{API}/experiments/get"): lambda f, b, q: {"experiment": f.experiments[b["experiment_id"]]},
+    ("GET", f"{API}/experiments/get"): _exp_get,
     ("POST", f"{API}/runs/create"): _run_create,
     ("GET", f"{API}/runs/get"): lambda f, b, q: {"run": f.run_json(_run(f, b))},
     ("POST", f"{API}/runs/update"): _run_update,
@@ -351,27 +406,34 @@ class _Handler(BaseHTTPRequestHandler):
             except Reply as exc:
                 self._send(exc.status, f"<Error><Code>{exc.code}</Code></Error>".encode())
             return
+        status = 200
         try:
             with f.lock:
-                self._check_faults(path)
                 body = json.loads(raw) if raw else {}
-                result = f.dispatch(self.command, path, query, body)
+                if path == LOG_BATCH:
+                    f.batch_bodies.append(raw)
+                self._check_faults(path, body)
+                is_read = self.command == "GET" or path in _POST_READS
+                if not is_read and path.startswith("/api"):
+                    f.stale.before_write(f._snapshot)
+                target = f.stale.view(f) if is_read else f
+                result = target.dispatch(self.command, path, query, body)
             self._send(200, json.dumps(result).encode(), {"Content-Type": "application/json"})
         except Reply as exc:
+            status = exc.status
             payload = json.dumps({"error_code": exc.code, "message": exc.message}).encode()
-            self._send(exc.status, payload, {"Content-Type": "application/json"})
+            self._send(exc.status, payload, {"Content-Type": "application/json", **exc.headers})
+        with f.lock:
+            f.answers[(path, status)] += 1
 
-    def _check_faults(self, path: str) -> None:
+    def _check_faults(self, path: str, body: dict[str, Any] | None = None) -> None:
         f = self.server_fake
         is_api = not path.startswith("/_s3/")  # "S3" checks its URL signature, never our token
         if is_api and f.token is not None and self.headers.get("Authorization") != f"Bearer {f.token}":
             raise Reply(401, "UNAUTHENTICATED", "bad token")
         if f.down_status is not None and path.startswith("/api"):
             raise Reply(f.down_status, "TEMPORARILY_UNAVAILABLE", "down")
-        for rule in f.fail_rules:
-            if rule[2] > 0 and rule[0].search(path):
-                rule[2] -= 1
-                raise Reply(rule[1], "TEMPORARILY_UNAVAILABLE" if rule[1] >= 500 else "BAD_REQUEST", "injected")
+        f.faults.check(path, body)
 
     def _s3(self, path: str, raw: bytes) -> None:
         f = self.server_fake

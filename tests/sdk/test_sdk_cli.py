@@ -113,6 +113,38 @@ def test_sync_replays_what_a_crashed_job_left(
     assert code == 1 and "rejected" in out
 
 
+def test_sync_reports_set_aside_files_and_requeues_them(
+    fake: FakeMlflow, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool = Spool(tmp_path / "spool")
+    rid = fake.add_run()
+    rule = fake.fail_batch(lambda body: body["metrics"][0]["key"] == "poison", 500)
+    monkeypatch.setenv("TRACKWAY_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setenv("TRACKWAY_MAX_ATTEMPTS", "1")
+
+    def batch(key: str) -> SpooledRequest:
+        metrics = [{"key": key, "value": 1.0, "timestamp": 1, "step": 1}]
+        return SpooledRequest(fake.url, "POST", "/api/2.0/mlflow/runs/log-batch", {"run_id": rid, "metrics": metrics})
+
+    spool.write(batch("poison"))
+    for key in ("a", "b", "c"):
+        spool.write(batch(key))
+        code, out, _ = _cli(capsys, "sync")
+    assert code == 1 and "1 sent, 0 rejected, 1 quarantined, 0 left" in out and "quarantined in" in out
+    rule.times = 0
+    code, out, _ = _cli(capsys, "sync", "--requeue-dead")
+    assert code == 0 and "1 quarantined request(s) put back" in out and "1 sent" in out
+    assert len(fake.stored_points(rid)) == 4 and spool.pending() == [] and spool.dead_files() == []
+    spool.write(SpooledRequest(fake.url, "POST", "/api/2.0/mlflow/runs/log-batch", {"run_id": "not-yet"}))
+    code, out, _ = _cli(capsys, "sync")
+    assert code == 1 and "1 rejected" in out and len(spool.rejected_files()) == 1
+    fake.runs["not-yet"] = fake.runs[rid] | {"run_id": "not-yet"}  # the cause is fixed on the server
+    fake.params["not-yet"], fake.tags["not-yet"], fake.metrics["not-yet"] = {}, {}, {}
+    code, out, _ = _cli(capsys, "sync", "--requeue-rejected")
+    assert code == 0 and "1 rejected request(s) put back" in out and "1 sent" in out
+    assert spool.rejected_files() == [] and spool.pending() == []
+
+
 def test_events_tail_once_and_from_a_cursor(fake: FakeMlflow, capsys: pytest.CaptureFixture[str]) -> None:
     fake.events += [{"type": "a", "n": 1}, {"type": "b", "n": 2}]
     code, out, _ = _cli(capsys, "--tracking-uri", fake.url, "events", "tail", "--once")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -71,7 +72,11 @@ def test_a_rejected_entry_is_isolated_and_the_rest_of_its_batch_lands(session: S
     session.flush()
     assert len(fake.stored_points(run.info.run_id, "ok")) == 100
     assert fake.params[run.info.run_id] == {"good_param": "2"}
-    assert session.logger.stats["dropped"] == 2
+    assert session.logger.stats["rejected"] == 2
+    records = [json.loads(p.read_text()) for p in session.logger.spool.rejected_files()]
+    refused = sorted(e["key"] for r in records for e in r["body"]["metrics"] + r["body"]["params"])
+    assert refused == ["bad key!", "bad_param"]
+    assert {r["rejected"]["error_code"] for r in records} == {"INVALID_PARAMETER_VALUE"}
 
 
 def test_params_and_many_tags_stay_within_limits(session: Session, fake: FakeMlflow) -> None:

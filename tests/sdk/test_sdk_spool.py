@@ -41,15 +41,19 @@ def test_write_is_atomic_and_replay_deletes_only_after_success(tmp_path: Path, f
     assert spool.pending() == [] and len(fake.stored_points(rid)) == 30
 
 
-def test_rejected_requests_move_to_dead_and_do_not_block(tmp_path: Path, fake: FakeMlflow) -> None:
+def test_rejected_and_unreadable_requests_are_set_aside_and_do_not_block(tmp_path: Path, fake: FakeMlflow) -> None:
     spool, rid = Spool(tmp_path), fake.add_run()
     spool.write(_batch(fake, "no-such-run", 0, 1))
     spool.write(_batch(fake, rid, 0, 5))
     (tmp_path / "00000000000000000000-corrupt.json").write_text("{not json")
     client = RestClient(fake.url)
     result = spool.replay(lambda r: client.call(r.method, r.path, r.body) and None)
-    assert (result.sent, result.dead, result.remaining) == (1, 2, 0)
-    assert len(list((tmp_path / "dead").iterdir())) == 2
+    assert (result.sent, result.rejected, result.dead, result.remaining) == (1, 1, 1, 0)
+    (rejected,) = spool.rejected_files()
+    assert json.loads(rejected.read_text())["rejected"]["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    (dead,) = spool.dead_files()
+    report = json.loads((dead.parent / f"{dead.name}.report").read_text())
+    assert report["reason"].startswith("unreadable spool file") and dead.read_text() == "{not json"
 
 
 def test_a_file_locked_by_another_replayer_is_skipped(tmp_path: Path, fake: FakeMlflow) -> None:
@@ -88,7 +92,7 @@ def test_api_down_for_a_stretch_mid_training_loses_nothing(session: Session, fak
     assert len(fake.stored_points(run.info.run_id, "loss")) == 3000
     assert len(fake.stored_points(run.info.run_id, "acc")) == 3000
     assert fake.metric_receipts == 6000  # every point once: none lost, none sent twice
-    assert session.logger.spool.pending() == []
+    assert wait_for(lambda: session.logger.spool.pending() == [], 5)  # deleted just after the server's answer
 
 
 def test_api_answering_503_for_a_stretch_loses_nothing(session: Session, fake: FakeMlflow) -> None:
@@ -111,7 +115,7 @@ def test_401_spools_instead_of_dropping(session: Session, fake: FakeMlflow) -> N
     fake.token = "rotated"
     session.log_metric("m", 1.0)
     session.flush()
-    assert session.logger.stats["spooled"] == 1 and session.logger.stats["dropped"] == 0
+    assert session.logger.stats["spooled"] == 1 and session.logger.stats["rejected"] == 0
     fake.token = None
     assert wait_for(lambda: len(fake.stored_points(run.info.run_id)) == 1, 10)
 
@@ -136,3 +140,11 @@ def test_shutdown_replays_the_spool_when_the_api_is_back(session: Session, fake:
     session.shutdown()  # no waiting for a probe: the last act of the flusher is one replay attempt
     assert fake.runs[run.info.run_id]["status"] == "FINISHED"
     assert len(fake.stored_points(run.info.run_id)) == 50
+
+
+def test_a_file_still_being_written_is_not_pending(tmp_path: Path, fake: FakeMlflow) -> None:
+    # Another process between its write and its rename: replaying the temp file would send it twice.
+    spool = Spool(tmp_path)
+    final = spool.write(_batch(fake, fake.add_run(), 0, 1))
+    (tmp_path / f".tmp-{final.name}").write_text(final.read_text())
+    assert spool.pending() == [final]

@@ -211,6 +211,7 @@ def test_an_unloadable_version_is_rolled_back_and_the_next_move_is_fast(
     good, _ = train_and_register(name, trees=10, depth=3)
     client.set_registered_model_alias(name, "champion", good)
     serve(url, name, good)
+    assert finished(url, name, 1)[0]["status"] == "SUCCEEDED"  # serving answers before the history is written
     empty = client.create_run(client.get_experiment_by_name("approval-deploy").experiment_id)  # logged no model
     broken = client.create_model_version(name, f"{empty.info.artifact_uri}/model", run_id=empty.info.run_id).version
     client.set_registered_model_alias(name, "champion", broken)

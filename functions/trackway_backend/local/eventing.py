@@ -12,7 +12,7 @@ from typing import Any
 
 from trackway_backend.handlers.publisher import publish_stream
 from trackway_backend.local.event_log import EventLog
-from trackway_backend.local.events_bus import LocalEventBus, lambda_targets, load_rules
+from trackway_backend.local.events_bus import LocalEventBus, lambda_targets, load_rules, target_processes
 from trackway_backend.local.stream_poller import StreamPoller
 from trackway_backend.logic.publishing import OutboxPublisher
 from trackway_backend.settings import TrackingSettings
@@ -46,8 +46,9 @@ class LocalEventing:
 
 
 @contextmanager
-def local_eventing(data_dir: Path) -> Iterator[LocalEventing]:
-    """Start the stream poller and the bus (settings come from the environment the local stack set)."""
+def local_eventing(data_dir: Path, target_workers: int = 2) -> Iterator[LocalEventing]:
+    """Start the stream poller and the bus, whose targets run in `target_workers` processes (settings come from
+    the environment the local stack set)."""
     import boto3
 
     settings = TrackingSettings.from_env()
@@ -57,6 +58,7 @@ def local_eventing(data_dir: Path) -> Iterator[LocalEventing]:
         lambda_targets([rule["target"] for rule in rules.values()]),
         EventLog(data_dir / "events" / "events.jsonl"),
         settings.region,
+        executor=lambda: target_processes(target_workers),
     )
     publisher = OutboxPublisher(bus)
     endpoint: dict[str, Any] = {"region_name": settings.region, "endpoint_url": settings.dynamodb_endpoint}

@@ -1,16 +1,23 @@
 """The local EventBridge bus: the EventBus port in process. It turns each put into a full EventBridge event,
 logs it, and delivers it to the targets of every matching rule in events/rules.json (the rules the CDK
-stack builds), as EventBridge would, asynchronously and with retries."""
+stack builds), as EventBridge would, asynchronously and with retries.
+
+The local stack delivers to a pool of worker processes (`target_processes`): each process handles one
+event at a time, as a Lambda execution environment does, so a target never shares its process, its
+resolvers or its logger context with another event."""
 
 from __future__ import annotations
 
 import importlib
 import json
 import logging
+import multiprocessing
+import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -50,27 +57,42 @@ def eventbridge_event(event: DomainEvent, region: str) -> dict[str, Any]:
 
 
 def lambda_targets(names: Sequence[str]) -> dict[str, Target]:
-    """Each rule target whose handler module exists (`trackway_backend.handlers.<name>`), called in process
-    the way EventBridge invokes a Lambda function. Missing ones are left out, and their events skipped."""
+    """Each rule target whose handler module exists (`trackway_backend.handlers.<name>`), invoked the way
+    EventBridge invokes a Lambda function. Missing ones are left out, and their events skipped."""
     targets: dict[str, Target] = {}
     for name in sorted(set(names)):
         try:
             module = importlib.import_module(f"trackway_backend.handlers.{name}")
         except ImportError:
             continue
-        handler = getattr(module, "handler", None)
-        if callable(handler):
-            targets[name] = _lambda_target(name, handler)
+        if callable(getattr(module, "handler", None)):
+            targets[name] = LambdaTarget(name)
     return targets
 
 
-def _lambda_target(name: str, handler: Callable[[dict[str, Any], Any], Any]) -> Target:
-    from trackway_backend.local.gateway import LocalContext
+class LambdaTarget:
+    """A function's handler by name: picklable, so a worker process imports and runs it itself."""
 
-    def invoke(event: dict[str, Any]) -> Any:
-        return handler(event, LocalContext(f"trackway-{name}", uuid.uuid4().hex))
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-    return invoke
+    def __call__(self, event: dict[str, Any]) -> Any:
+        from trackway_backend.local.gateway import LocalContext
+
+        handler = importlib.import_module(f"trackway_backend.handlers.{self.name}").handler
+        return handler(event, LocalContext(f"trackway-{self.name}", uuid.uuid4().hex))
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; the supervisor stops the workers in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def target_processes(processes: int) -> Executor:
+    """Worker processes for event targets, each handling one event at a time."""
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+    )
 
 
 class LocalEventBus(EventBus):
@@ -80,13 +102,14 @@ class LocalEventBus(EventBus):
         targets: Mapping[str, Target],
         event_log: EventLog,
         region: str = "us-east-1",
-        workers: int = 4,
+        executor: Callable[[], Executor] | None = None,
     ) -> None:
         self._rules = rules
         self._targets = dict(targets)
         self.log = event_log
         self._region = region
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trackway-bus")
+        self._new_pool = executor or (lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="trackway-bus"))
+        self._pool = self._new_pool()
 
     def put(self, events: Sequence[DomainEvent]) -> list[str | None]:
         for event in events:
@@ -105,7 +128,12 @@ class LocalEventBus(EventBus):
         if function is None:
             log.info("rule %s matched %s, but target '%s' is not available locally", rule, event["id"], target)
             return
-        self._pool.submit(_invoke, function, rule, target, event)
+        try:
+            self._pool.submit(_invoke, function, rule, target, event)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start a new pool, deliver again
+            log.error("event target workers died; starting new ones")
+            self._pool = self._new_pool()
+            self._pool.submit(_invoke, function, rule, target, event)
 
 
 def _invoke(function: Target, rule: str, target: str, event: dict[str, Any]) -> None:

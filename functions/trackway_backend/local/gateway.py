@@ -1,5 +1,10 @@
-"""An HTTP server that turns requests into API Gateway HTTP API (payload 2.0) events and calls the same
-Lambda handlers, dispatched by the same route table, as the deployed stack."""
+"""The local API Gateway: a WSGI application that turns each HTTP request into an API Gateway HTTP API
+(payload 2.0) event and calls the same Lambda handler, chosen by the same route table, as the deployed stack.
+
+gunicorn's sync workers serve it (local/api_workers.py), so each worker process handles one request at a time,
+as each Lambda execution environment handles one event at a time. API Gateway's 10 MB payload limit and its
+413 hold here too, and the request guard (local/request_guard.py) keeps web pages out.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,33 @@ import base64
 import importlib
 import json
 import logging
-import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
+from trackway_backend.local.request_guard import RequestGuard
 from trackway_backend.routes import Function, match
 
 log = logging.getLogger("trackway.local")
 API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
+LOCAL_PREFIX = "/_local/"
 _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml")
-LocalRoute = Callable[[str, dict[str, list[str]]], tuple[int, dict[str, Any]]]
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+_REASONS = {200: "OK", 302: "Found", 404: "Not Found", 413: "Payload Too Large", 500: "Internal Server Error"}
+NO_UI_PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>trackway</title></head><body>
+<h1>trackway is running</h1>
+<p>This is the MLflow tracking API. The MLflow web UI is served here when the UI extra is installed:</p>
+<pre>pip install './sdk[ui]'    # or: pip install 'trackway[ui]'</pre>
+<p>then restart the stack. <code>trackway ui --tracking-uri URL</code> serves the UI for any trackway API,
+local or deployed.</p>
+</body></html>
+"""
 
 
 @dataclass
@@ -38,24 +55,11 @@ class LocalContext:
         return 30_000
 
 
-class Functions:
-    """Each function's module, configured once; each thread gets its own resolver, as each Lambda
-    execution environment does."""
-
-    def __init__(self) -> None:
-        self._settings: dict[Function, Any] = {}
-        self._lock = threading.Lock()
-        self._local = threading.local()
-
-    def app(self, function: Function) -> Any:
-        apps = self._local.__dict__.setdefault("apps", {})
-        if function not in apps:
-            module = importlib.import_module(f"trackway_backend.handlers.{function.value}")
-            with self._lock:
-                if function not in self._settings:
-                    self._settings[function] = module.configure()
-            apps[function] = module.build_app(self._settings[function])
-        return apps[function]
+def lambda_handler(function: Function | str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A function's Lambda entry point (`trackway_backend.handlers.<name>.handler`), imported on first use."""
+    module = importlib.import_module(f"trackway_backend.handlers.{Function(function).value}")
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = module.handler
+    return handler
 
 
 def build_event(method: str, target: str, headers: dict[str, str], body: bytes, client_ip: str) -> dict[str, Any]:
@@ -98,88 +102,104 @@ def build_event(method: str, target: str, headers: dict[str, str], body: bytes, 
     return event
 
 
-class Gateway(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128  # socketserver's default of 5 drops connections when many clients connect at once
+def dispatch(
+    method: str, target: str, headers: dict[str, str], body: bytes, client_ip: str
+) -> tuple[int, dict[str, str], bytes]:
+    """One request through the route table to its function's Lambda handler, in this process."""
+    path = urlsplit(target).path
+    found = match(method, path)
+    if found is None:
+        return _json(404, {"message": "Not Found"})
+    route, path_parameters = found
+    event = build_event(method, target, headers, body, client_ip)
+    event["routeKey"] = route.route_key
+    event["requestContext"]["routeKey"] = route.route_key
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    context = LocalContext(f"trackway-{route.function.value}", event["requestContext"]["requestId"])
+    try:
+        response = lambda_handler(route.function)(event, context)
+    except Exception:
+        # What API Gateway answers when a function fails outside its own error handling.
+        log.exception("%s function failed", route.function.value)
+        return _json(500, {"message": "Internal Server Error"})
+    response_body: str = response.get("body") or ""
+    data = base64.b64decode(response_body) if response.get("isBase64Encoded") else response_body.encode()
+    reply_headers = {key.lower(): str(value) for key, value in (response.get("headers") or {}).items()}
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        reply_headers[name.lower()] = ", ".join(values)
+    return int(response.get("statusCode", 200)), reply_headers, data
 
-    def __init__(self, address: tuple[str, int], local_routes: dict[str, LocalRoute] | None = None) -> None:
-        super().__init__(address, _RequestHandler)
-        self.functions = Functions()
-        self.local_routes = local_routes or {}
+
+def _json(status: int, payload: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    return status, {"content-type": "application/json"}, json.dumps(payload).encode()
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as separate writes; don't wait 40 ms between
-    server: Gateway
+class Gateway:
+    """The WSGI application. `control_url` serves the supervisor's own routes (`/_local/...`: the event log)."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+    def __init__(self, guard: RequestGuard, control_url: str | None = None, ui: WsgiApp | None = None) -> None:
+        self.guard = guard
+        self.control_url = control_url
+        self.ui = ui
 
-    def _read_chunked(self) -> bytes | None:
-        """A chunked body (`requests` sends an empty file that way), or None once past the payload limit."""
-        body = bytearray()
-        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-            body += self.rfile.read(size)
-            self.rfile.readline()
-            if len(body) > API_GATEWAY_PAYLOAD_LIMIT:
-                return None
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailer fields
-            pass
-        return bytes(body)
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"].upper()
+        target = environ.get("RAW_URI") or _target(environ)
+        path = urlsplit(target).path
+        headers = _headers(environ)
+        refusal = self.guard.refusal(method, path, headers)
+        if refusal is not None:
+            status, reply, data = _json(refusal.status, {"error_code": refusal.error_code, "message": refusal.message})
+        else:
+            body = _read_body(environ)
+            if body is None:
+                status, reply, data = _json(413, {"message": "Request Entity Too Large"})
+            elif path.startswith(LOCAL_PREFIX):
+                status, reply, data = self._control(target)
+            elif self.ui is not None and match(method, path) is None and not path.startswith("/api/"):
+                return self.ui(environ, start_response)
+            elif method in ("GET", "HEAD") and path == "/":
+                status, reply, data = 200, {"content-type": "text/html; charset=utf-8"}, NO_UI_PAGE
+            else:
+                status, reply, data = dispatch(method, target, headers, body, environ.get("REMOTE_ADDR", ""))
+        skip = ("content-length", "connection", "transfer-encoding")
+        response_headers = [(key, value) for key, value in reply.items() if key not in skip]
+        response_headers.append(("content-length", str(len(data))))
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", response_headers)
+        return [b"" if method == "HEAD" else data]
 
-    def _handle(self) -> None:
-        chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
-        length = int(self.headers.get("content-length") or 0)
-        body: bytes | None = None
-        if chunked:
-            body = self._read_chunked()
-        elif length <= API_GATEWAY_PAYLOAD_LIMIT:
-            body = self.rfile.read(length) if length else b""
-        if body is None:
-            self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
-            self.close_connection = True
-            return
-        path = urlsplit(self.path).path
-        if path in self.server.local_routes:
-            status, payload = self.server.local_routes[path](self.command, parse_qs(urlsplit(self.path).query))
-            self._reply(status, {"content-type": "application/json"}, json.dumps(payload).encode())
-            return
-        found = match(self.command, path)
-        if found is None:
-            self._reply(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
-            return
-        route, path_parameters = found
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        event = build_event(self.command, self.path, headers, body, self.client_address[0])
-        event["routeKey"] = route.route_key
-        event["requestContext"]["routeKey"] = route.route_key
-        if path_parameters:
-            event["pathParameters"] = path_parameters
-        context = LocalContext(f"trackway-{route.function.value}", event["requestContext"]["requestId"])
+    def _control(self, target: str) -> tuple[int, dict[str, str], bytes]:
+        if self.control_url is None:
+            return _json(404, {"message": "Not Found"})
         try:
-            response = self.server.functions.app(route.function).resolve(event, context)
-        except Exception:
-            # What API Gateway answers when a function fails outside its own error handling.
-            log.exception("%s function failed", route.function.value)
-            self._reply(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
-            return
-        response_body: str = response.get("body") or ""
-        data = base64.b64decode(response_body) if response.get("isBase64Encoded") else response_body.encode()
-        reply_headers = {key.lower(): str(value) for key, value in (response.get("headers") or {}).items()}
-        for name, values in (response.get("multiValueHeaders") or {}).items():
-            reply_headers[name.lower()] = ", ".join(values)
-        self._reply(int(response.get("statusCode", 200)), reply_headers, data)
+            with urllib.request.urlopen(f"{self.control_url}{target}", timeout=60) as response:
+                return response.status, {"content-type": "application/json"}, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, {"content-type": "application/json"}, error.read()
 
-    def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            if key not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(key, value)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+def _target(environ: dict[str, Any]) -> str:
+    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The whole body, or None when it is over API Gateway's limit (then it is not read past the limit)."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    if declared.strip().isdigit():
+        length = int(declared)
+        return None if length > API_GATEWAY_PAYLOAD_LIMIT else (stream.read(length) if length else b"")
+    body = stream.read(API_GATEWAY_PAYLOAD_LIMIT + 1)  # chunked: the server de-chunks; read one byte past the limit
+    return None if len(body) > API_GATEWAY_PAYLOAD_LIMIT else bytes(body)

@@ -13,6 +13,22 @@ from pathlib import Path
 from types import TracebackType
 
 
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float, name: str) -> bool:
+    """Poll `url`/health until it answers 200 (True) or `timeout` passes (False); raises if `process` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} during start-up")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except OSError:  # refused, reset or timed out while it starts
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -29,6 +45,12 @@ class StackProcess:
         self.log_path = data_dir / "stack.log"
         self._env = env or {}
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the local stack is not running")
+        return self._process.pid
 
     def start(self, timeout: float = 120) -> StackProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -48,17 +70,11 @@ class StackProcess:
                 stderr=subprocess.STDOUT,
                 env=env,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"local stack exited early:\n{self.log_path.read_text()[-4000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:  # refused, reset or timed out while the stack starts
-                pass
-            time.sleep(0.2)
+        try:
+            if wait_healthy(self.url, self._process, timeout, "the local stack"):
+                return self
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}:\n{self.log_path.read_text()[-4000:]}") from None
         self.stop()
         raise RuntimeError(f"local stack did not become healthy:\n{self.log_path.read_text()[-4000:]}")
 

@@ -1,32 +1,52 @@
-"""`python -m trackway_backend.local` / `trackway local`: the whole backend on 127.0.0.1, one command."""
+"""`python -m trackway_backend.local` / `trackway local`: the whole backend on 127.0.0.1, one command.
+
+This process supervises: it starts the engines (DynamoDB Local, s3rver), creates the tables, runs local
+eventing (outbox stream → publisher → bus → event targets in worker processes), and starts the API workers
+(gunicorn sync workers, local/api_workers.py) that handle HTTP requests, one request per process at a time.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from trackway_backend.local.engines import Endpoints, engines, local_credentials
+from trackway_backend.local.api_workers import default_workers
+from trackway_backend.local.control import ControlServer
+from trackway_backend.local.engines import Endpoints, child_of_supervisor, engines, local_credentials
 from trackway_backend.local.eventing import local_eventing
-from trackway_backend.local.gateway import Gateway
+from trackway_backend.local.process import wait_healthy
 from trackway_backend.local.provision import provision
 
 log = logging.getLogger("trackway.local")
+_STARTUP_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Options:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = field(default_factory=default_workers)
+    event_workers: int = 2
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
 
 
 @dataclass
 class LocalStack:
     url: str
     endpoints: Endpoints
-    gateway: Gateway
 
 
 def environment(endpoints: Endpoints, data_dir: Path) -> dict[str, str]:
@@ -46,27 +66,84 @@ def environment(endpoints: Endpoints, data_dir: Path) -> dict[str, str]:
     }
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def url_host(host: str) -> str:
+    """How a client on this machine names the interface: a wildcard bind is reached on loopback."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
 @contextmanager
-def local_stack(host: str, port: int, data_dir: Path) -> Iterator[LocalStack]:
-    """Start the engines and the gateway; stop everything on exit."""
+def api_workers(options: Options, control_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The gunicorn API workers as a child process (its own session: the supervisor stops it)."""
+    guard = {"hosts": [*options.allowed_hosts, *([] if is_loopback(options.host) else [options.host])]}
+    guard["origins"] = list(options.allowed_origins)
+    bind_host = f"[{options.host}]" if ":" in options.host else options.host
+    command = [
+        sys.executable,
+        "-m",
+        "trackway_backend.local.api_workers",
+        "--bind",
+        f"{bind_host}:{options.port}",
+        "--workers",
+        str(options.workers),
+        "--control-url",
+        control_url,
+        "--guard",
+        json.dumps(guard),
+    ]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=child_of_supervisor)  # noqa: PLW1509
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)  # gunicorn: finish the requests in flight, then stop
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def local_stack(options: Options, data_dir: Path) -> Iterator[LocalStack]:
+    """Start the engines, eventing and the API workers; stop everything, in reverse order, on exit."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with engines(data_dir) as endpoints:
         os.environ.update(environment(endpoints, data_dir))
         provision()
-        with local_eventing(data_dir) as eventing:
-            gateway = Gateway((host, port), local_routes=eventing.routes)
-            thread = threading.Thread(target=gateway.serve_forever, name="trackway-gateway", daemon=True)
-            thread.start()
-            try:
-                yield LocalStack(f"http://{host}:{gateway.server_address[1]}", endpoints, gateway)
-            finally:
-                gateway.shutdown()
-                gateway.server_close()
+        with (
+            local_eventing(data_dir, options.event_workers) as eventing,
+            ControlServer(eventing.routes) as control,
+            api_workers(options, control.url) as workers,
+        ):
+            url = f"http://{url_host(options.host)}:{options.port}"
+            if not wait_healthy(url, workers, _STARTUP_SECONDS, "the API workers"):
+                raise RuntimeError(f"the API workers did not answer {url}/health within {_STARTUP_SECONDS} s")
+            yield LocalStack(url, endpoints)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def parse_options(argv: list[str] | None) -> tuple[Options, Path]:
     parser = argparse.ArgumentParser(prog="trackway local", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow --host to be an interface other than loopback. The local API has NO authentication: "
+        "anyone who can reach the port can read and change all data.",
+    )
     parser.add_argument(
         "--port",
         type=int,
@@ -79,9 +156,58 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(os.environ.get("TRACKWAY_DATA_DIR", ".trackway")),
         help="where data persists across restarts (default: ./.trackway)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("TRACKWAY_WORKERS") or default_workers()),
+        help="API worker processes, each handling one request at a time, like Lambda execution environments "
+        f"(default: $TRACKWAY_WORKERS or every core, at least 2: {default_workers()} here)",
+    )
+    parser.add_argument(
+        "--event-workers",
+        type=int,
+        default=int(os.environ.get("TRACKWAY_EVENT_WORKERS") or 2),
+        help="worker processes for event targets (approval, deployment), one event at a time each (default: 2)",
+    )
+    parser.add_argument(
+        "--allowed-hosts",
+        default=os.environ.get("TRACKWAY_ALLOWED_HOSTS", ""),
+        help="extra Host names the API answers, comma-separated (loopback names always; $TRACKWAY_ALLOWED_HOSTS)",
+    )
+    parser.add_argument(
+        "--allowed-origins",
+        default=os.environ.get("TRACKWAY_ALLOWED_ORIGINS", ""),
+        help="extra browser origins allowed to call the API, comma-separated ($TRACKWAY_ALLOWED_ORIGINS)",
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if not is_loopback(args.host) and not args.allow_remote:
+        parser.error(
+            f"--host {args.host} would expose the API, which has no authentication, beyond this machine; "
+            "add --allow-remote if that is what you want"
+        )
+    if args.workers < 1 or args.event_workers < 1:
+        parser.error("--workers and --event-workers must be at least 1")
+    options = Options(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        event_workers=args.event_workers,
+        allowed_hosts=_csv(args.allowed_hosts),
+        allowed_origins=_csv(args.allowed_origins),
+    )
+    return options, args.data_dir.resolve()
 
+
+def main(argv: list[str] | None = None) -> int:
+    options, data_dir = parse_options(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if not is_loopback(options.host):
+        log.warning(
+            "listening on %s: the local API has NO authentication; anyone who can reach port %d can read, "
+            "change and delete all data",
+            options.host,
+            options.port,
+        )
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -91,16 +217,18 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        with local_stack(args.host, args.port, args.data_dir.resolve()) as stack:
+        with local_stack(options, data_dir) as stack:
             log.info(
-                "trackway is serving the MLflow API on %s (engines: %s, data: %s)",
+                "trackway is serving the MLflow API on %s (%d API workers, %d event workers; engines: %s; data: %s)",
                 stack.url,
+                options.workers,
+                options.event_workers,
                 stack.endpoints.engine,
-                args.data_dir.resolve(),
+                data_dir,
             )
             log.info("point MLflow at it: export MLFLOW_TRACKING_URI=%s", stack.url)
             stop.wait()
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         log.error("could not start: %s", exc)
         return 1
     log.info("stopped")

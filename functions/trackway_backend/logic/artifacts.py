@@ -8,7 +8,6 @@ outside its recorded artifact root is 400, and uploads to a deleted one are 400,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from trackway_backend.domain import LifecycleStage
@@ -63,16 +62,16 @@ def upload_small(
     objects: ObjectStore,
     path: str,
     declared_bytes: int,
-    body: Callable[[], bytes],
+    data: bytes,
     content_type: str | None,
     limit: int,
 ) -> None:
-    """Write a proxied PUT's body. The declared length decides, so a body over `limit` is never read."""
+    """Write a proxied PUT's body. The declared length decides first, so a body over `limit` is refused
+    whatever was read of it."""
     target = _file(resolve(path))
     if declared_bytes > limit:
         raise _too_large(target.key, declared_bytes, limit)
     _check_owner(store, target, uploading=True)
-    data = body()
     if len(data) > limit:
         raise _too_large(target.key, len(data), limit)
     objects.put(target.key, data, content_type)

@@ -21,12 +21,26 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--spool-dir", type=Path, default=None, help="default: TRACKWAY_SPOOL_DIR or ~/.trackway/spool")
     parser.add_argument("--only-current", action="store_true", help="replay only requests for the current tracking URI")
+    parser.add_argument(
+        "--requeue-dead",
+        action="store_true",
+        help="first put the quarantined requests of <spool>/dead back in the queue (their failure count reset)",
+    )
+    parser.add_argument(
+        "--requeue-rejected",
+        action="store_true",
+        help="first put the requests the server rejected (<spool>/rejected) back in the queue, once fixed",
+    )
     parser.set_defaults(command=sync)
 
 
 def sync(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     spool = Spool(args.spool_dir or settings.spool_path)
+    if args.requeue_dead:
+        print(f"spool {spool.directory}: {spool.requeue_dead()} quarantined request(s) put back in the queue")
+    if args.requeue_rejected:
+        print(f"spool {spool.directory}: {spool.requeue_rejected()} rejected request(s) put back in the queue")
     auth = auth_from_settings(settings)
     clients: dict[str, RestClient] = {}
 
@@ -46,11 +60,13 @@ def sync(args: argparse.Namespace) -> int:
     pending = len(spool.pending(only))
     result = spool.replay(send, only)
     print(
-        f"spool {spool.directory}: {pending} pending, {result.sent} sent, {result.dead} rejected, "
-        f"{result.remaining} left"
+        f"spool {spool.directory}: {pending} pending, {result.sent} sent, {result.rejected} rejected, "
+        f"{result.dead} quarantined, {result.remaining} left"
     )
-    for path in result.dead_files:
+    for path in result.rejected_files:
         print(f"  rejected by the server, kept in {path}")
+    for path in result.dead_files:
+        print(f"  kept failing, quarantined in {path}")
     if result.remaining:
         print(f"  stopped: {result.error}")
         return (
@@ -59,4 +75,4 @@ def sync(args: argparse.Namespace) -> int:
             or (isinstance(result.error, RestError) and result.error.retryable)
             else EXIT_FAILURE
         )
-    return EXIT_FAILURE if result.dead else EXIT_OK
+    return EXIT_FAILURE if result.dead or result.rejected else EXIT_OK

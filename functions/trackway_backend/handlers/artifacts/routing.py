@@ -55,12 +55,8 @@ def declared_length(app: APIGatewayHttpResolver) -> int:
     return raw_body_size(app)
 
 
-def body_bytes(app: APIGatewayHttpResolver) -> Callable[[], bytes]:
-    """The request body as bytes, read only when called."""
-
-    def read() -> bytes:
-        event: Any = app.current_event
-        body: str = event.body or ""
-        return base64.b64decode(body) if event.is_base64_encoded else body.encode()
-
-    return read
+def body_bytes(app: APIGatewayHttpResolver) -> bytes:
+    """The request body as bytes, read from the event before the route's first I/O call."""
+    event: Any = app.current_event
+    body: str = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode()

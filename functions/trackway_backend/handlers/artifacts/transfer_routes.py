@@ -41,9 +41,10 @@ def register(
 
     @path_route(app, "PUT", f"{_ROOT}/artifacts/{{path+}}")
     def upload(path: str) -> dict[str, Any]:
-        content_type = app.current_event.headers.get("content-type")
+        declared, content_type = declared_length(app), app.current_event.headers.get("content-type")
         limit = settings.proxied_upload_limit_bytes
-        artifacts.upload_small(store, objects, path, declared_length(app), body_bytes(app), content_type, limit)
+        body = body_bytes(app) if declared <= limit else b""  # a body over the limit is refused unread
+        artifacts.upload_small(store, objects, path, declared, body, content_type, limit)
         return {}
 
     @path_route(app, "DELETE", f"{_ROOT}/artifacts/{{path+}}")
