@@ -8,9 +8,11 @@ from enum import StrEnum
 
 class DeploymentStatus(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"  # the new version never went live; nothing to restore
-    ROLLED_BACK = "ROLLED_BACK"  # it went live, failed its health check, and the previous one is back
+    SUCCEEDED = "SUCCEEDED"  # live, healthy, and still what the deploy alias asked for when it finished
+    FAILED = "FAILED"  # it did not go live, or went live unhealthy with nothing before it to restore
+    ROLLED_BACK = "ROLLED_BACK"  # it went live, failed its health check, and the previous version is back
+    SUPERSEDED = "SUPERSEDED"  # a newer move of the deploy alias overtook it; that move decides what serves
+    REFUSED = "REFUSED"  # the model has gates and the version is not approved; serving was not touched
 
     @property
     def is_terminal(self) -> bool:
@@ -22,7 +24,8 @@ class Deployment:
     """One attempt to put `version` behind `alias` on `target`, keyed by the id of the alias event.
 
     `previous_version` is what was live before (None for the first deployment); `revision` is the model's
-    revision in the alias event, which orders deployments of one model however late their events arrive.
+    revision in the alias event, which orders deployments of one model however late their events arrive;
+    `live_version` is what is live once it finished (None: nothing, or not finished).
     """
 
     deployment_id: str
@@ -41,6 +44,7 @@ class Deployment:
     attempt: int = 1
     lease_expires_at: int = 0
     details: dict[str, str] = field(default_factory=dict)
+    live_version: int | None = None
 
 
 @dataclass(frozen=True)

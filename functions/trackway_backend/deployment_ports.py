@@ -49,6 +49,15 @@ class DeploymentStore(ABC):
     def restore_live(self, registry_id: str, previous: LiveDeployment | None, replacing: str) -> bool:
         """Put `previous` back (None: nothing live) if deployment `replacing` is still the live one."""
 
+    @abstractmethod
+    def acquire_lease(self, registry_id: str, holder: str, until: int, now: int) -> bool:
+        """Take (or extend) the model's deployment lease for `holder` until epoch ms `until`; False while
+        another holder's lease runs after `now`. Serialises deployments of one model across processes."""
+
+    @abstractmethod
+    def release_lease(self, registry_id: str, holder: str) -> None:
+        """Give the lease up if `holder` still has it (nothing happens otherwise)."""
+
 
 @dataclass(frozen=True)
 class DeployRequest:

@@ -69,12 +69,34 @@ def test_the_story_decides_stages_deploys_and_rolls_back(story: tuple[Chain, dic
         "trackway.gate.f1_macro",
     }
     assert [e["detail"]["data"]["status"] for e in produced["deployment.failed"]] == ["ROLLED_BACK"]
+    [rolled_back] = produced["deployment.rolled_back"]
+    assert rolled_back["detail"]["data"]["live_version"] == "1"
     history = list_deployments(DynamoRegistryStore(), DynamoDeploymentStore(), NAME, 10)
-    assert [(d["version"], d["status"], d["previous_version"]) for d in history["deployments"]] == [
-        ("3", "ROLLED_BACK", "1"),
-        ("1", "SUCCEEDED", None),
+    assert [(d["version"], d["status"], d["previous_version"], d["live_version"]) for d in history["deployments"]] == [
+        ("1", "SUCCEEDED", "1", "1"),
+        ("3", "SUPERSEDED", "1", "1"),
+        ("2", "REFUSED", "1", "1"),
+        ("3", "ROLLED_BACK", "1", "1"),
+        ("1", "SUCCEEDED", None, "1"),
     ]
+    refused = history["deployments"][2]["reason"]
+    assert "version 2 is not approved" in refused and "rejected" in refused
+    assert history["deployments"][1]["reason"] == "champion has moved on to version 1"
     assert history["live"]["version"] == "1"
+    by_id: dict[str, list[str]] = {}
+    for kind, events in produced.items():
+        for event in events:
+            if kind.startswith("deployment."):
+                by_id.setdefault(event["detail"]["data"]["deployment_id"], []).append(kind)
+    assert sorted(sorted(kinds) for kinds in by_id.values()) == sorted(
+        [
+            ["deployment.started", "deployment.succeeded"],
+            ["deployment.failed", "deployment.rolled_back", "deployment.started"],
+            ["deployment.refused"],
+            ["deployment.started", "deployment.superseded"],
+            ["deployment.started", "deployment.succeeded"],
+        ]
+    ), by_id
 
 
 def test_redelivered_events_change_nothing(story: tuple[Chain, dict[str, list[dict[str, Any]]]]) -> None:

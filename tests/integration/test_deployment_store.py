@@ -90,3 +90,26 @@ def test_the_live_record_only_moves_forward_and_is_restored_by_its_owner(store: 
     assert store.restore_live(RID, None, replacing="d2")
     assert store.live(RID) is None
     assert not store.restore_live(RID, None, replacing="d2")
+
+
+def test_the_lease_has_one_holder_until_it_is_released_or_runs_out(store: DynamoDeploymentStore) -> None:
+    assert store.acquire_lease(RID, "a", until=1_000, now=0)
+    assert store.acquire_lease(RID, "a", until=2_000, now=10)  # the holder extends it
+    assert not store.acquire_lease(RID, "b", until=3_000, now=1_999)
+    store.release_lease(RID, "b")  # not the holder: nothing happens
+    assert not store.acquire_lease(RID, "b", until=3_000, now=1_999)
+    store.release_lease(RID, "a")
+    assert store.acquire_lease(RID, "b", until=3_000, now=1_999)
+    assert store.acquire_lease(RID, "c", until=9_000, now=3_001)  # b's ran out: b died mid-way
+    store.release_lease(RID, "b")  # a late release by the old holder leaves c's lease alone
+    assert not store.acquire_lease(RID, "d", until=9_500, now=3_002)
+    assert store.history(RID, 10) == [] and store.live(RID) is None  # the lease is neither history nor live
+
+
+def test_terminal_states_keep_what_is_live_afterwards(store: DynamoDeploymentStore) -> None:
+    claim = deployment("a" * 32, "2026-01-01T00:00:01.000Z", version=3)
+    store.start(claim, [])
+    claim.status, claim.live_version, claim.reason = DeploymentStatus.SUPERSEDED, 2, "champion moved on"
+    store.finish(claim, [event("deployment.superseded")])
+    found = store.get(RID, claim.requested_at, claim.deployment_id)
+    assert found is not None and (found.status, found.live_version) == (DeploymentStatus.SUPERSEDED, 2)

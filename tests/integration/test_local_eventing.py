@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.support.event_capture import ENVIRONMENT, Call, registry_backend
+from tests.support.event_capture import ENVIRONMENT, Call, registry_backend, run_artifacts
 from trackway_backend.handlers.publisher import publish_stream
 from trackway_backend.local.event_log import EventLog
 from trackway_backend.local.eventing import LocalEventing
@@ -21,11 +21,17 @@ from trackway_backend.logic.publishing import OutboxPublisher
 
 
 @pytest.fixture
-def call(monkeypatch: pytest.MonkeyPatch) -> Iterator[Call]:
+def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Call, str]]:
+    """The registry and a run's artifact URI to register versions from."""
     for key, value in ENVIRONMENT.items():
         monkeypatch.setenv(key, value)
-    with registry_backend() as (registry_call, _):
-        yield registry_call
+    with registry_backend() as (registry_call, track):
+        yield registry_call, run_artifacts(track)
+
+
+@pytest.fixture
+def call(backend: tuple[Call, str]) -> Call:
+    return backend[0]
 
 
 def stream_arn() -> str:
@@ -58,11 +64,12 @@ def poller(bus: LocalEventBus, state: Path, handler: Any = None) -> StreamPoller
     )
 
 
-def test_changes_reach_the_bus_its_rule_targets_and_the_events_route(call: Call, tmp_path: Path) -> None:
+def test_changes_reach_the_bus_its_rule_targets_and_the_events_route(backend: tuple[Call, str], tmp_path: Path) -> None:
+    call, artifacts = backend
     deployment, approval = Recorder(), Recorder()
     bus = LocalEventBus(load_rules(), {"deployment": deployment, "approval": approval}, EventLog(tmp_path / "e.jsonl"))
     call("POST", "registered-models/create", {"name": "iris"})
-    call("POST", "model-versions/create", {"name": "iris", "source": "s3://b/1"})
+    call("POST", "model-versions/create", {"name": "iris", "source": f"{artifacts}/1"})
     call("POST", "registered-models/alias", {"name": "iris", "alias": "challenger", "version": "1"})
     assert poller(bus, tmp_path).poll_once()
     bus.close()

@@ -34,6 +34,8 @@ TYPES = (
     "deployment.succeeded",
     "deployment.failed",
     "deployment.rolled_back",
+    "deployment.superseded",
+    "deployment.refused",
 )
 
 
@@ -112,7 +114,8 @@ def chain() -> Iterator[Chain]:
 
 
 def the_story(found: Chain) -> dict[str, list[dict[str, Any]]]:
-    """v1 approved and deployed; v2 worse and rejected; v3 approved, deployed, unhealthy and rolled back."""
+    """v1 approved and deployed; v2 worse and rejected; v3 approved, deployed, unhealthy and rolled back;
+    champion on the rejected v2 refused; a move to v3 overtaken by a move back to v1 before it deployed."""
     produced: dict[str, list[dict[str, Any]]] = {}
 
     def keep(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -125,6 +128,10 @@ def the_story(found: Chain) -> dict[str, list[dict[str, Any]]]:
     keep(found.approve(keep(found.register(accuracy=0.7, f1_macro=0.61))))
     keep(found.approve(keep(found.register(accuracy=0.9833, f1_macro=0.9829))))
     keep(found.deploy(keep(found.set_alias("champion", 3)), failing={3}))
+    keep(found.deploy(keep(found.set_alias("champion", 2))))
+    overtaken = keep(found.set_alias("champion", 3))
+    latest = keep(found.set_alias("champion", 1))
+    keep(found.deploy(overtaken + latest))
     return produced
 
 

@@ -90,6 +90,13 @@ def registry_backend() -> Iterator[tuple[Call, Call]]:
             tracking.function.reset()
 
 
+def run_artifacts(track: Call, experiment_id: str = "0") -> str:
+    """A new run's artifact URI: versions registered from a path below it are bound to that run."""
+    status, created = track("POST", "runs/create", {"experiment_id": experiment_id, "run_name": "source"})
+    assert status == 200, created
+    return str(created["run"]["info"]["artifact_uri"])
+
+
 def outbox_events() -> list[dict[str, Any]]:
     """The outbox, oldest first, as the EventBridge events the local bus delivers (region us-east-1)."""
     from trackway_backend.adapters.dynamo.outbox import OutboxItem

@@ -18,7 +18,7 @@ from trackway_backend.deployment_ports import (
     Scored,
     ServingTarget,
 )
-from trackway_backend.domain import Metric, Run, RunStatus
+from trackway_backend.domain import LoggedModel, LoggedModelStatus, Metric, Run, RunStatus
 from trackway_backend.errors import Conflict, NotFound
 from trackway_backend.events import DomainEvent
 from trackway_backend.ports import TrackingStore
@@ -29,6 +29,7 @@ class InMemoryDeploymentStore(DeploymentStore):
     def __init__(self) -> None:
         self.deployments: dict[tuple[str, str], Deployment] = {}
         self.lives: dict[str, LiveDeployment] = {}
+        self.leases: dict[str, tuple[str, int]] = {}  # registry id -> (holder, held until)
         self.outbox: list[DomainEvent] = []
 
     def start(self, deployment: Deployment, events: Sequence[DomainEvent]) -> bool:
@@ -81,15 +82,27 @@ class InMemoryDeploymentStore(DeploymentStore):
             self.lives[registry_id] = previous
         return True
 
+    def acquire_lease(self, registry_id: str, holder: str, until: int, now: int) -> bool:
+        current = self.leases.get(registry_id)
+        if current is not None and current[0] != holder and current[1] >= now:
+            return False
+        self.leases[registry_id] = (holder, until)
+        return True
+
+    def release_lease(self, registry_id: str, holder: str) -> None:
+        if self.leases.get(registry_id, ("", 0))[0] == holder:
+            del self.leases[registry_id]
+
     def statuses(self) -> list[DeploymentStatus]:
         return [deployment.status for deployment in self.deployments.values()]
 
 
 class FakeRuns(TrackingStore):
-    """Only `get_run`, the one read approval makes."""
+    """Only `get_run` and `get_logged_model`, the reads approval and registration make."""
 
     def __init__(self) -> None:
         self.runs: dict[str, Run] = {}
+        self.logged_models: dict[str, LoggedModel] = {}
         self.reads = 0
 
     def add(self, run_id: str, **metrics: float) -> str:
@@ -111,6 +124,24 @@ class FakeRuns(TrackingStore):
         if run_id not in self.runs:
             raise NotFound(f"Run with id={run_id} not found")
         return self.runs[run_id]
+
+    def add_logged_model(self, model_id: str, source_run_id: str | None, experiment_id: str = "1") -> str:
+        self.logged_models[model_id] = LoggedModel(
+            model_id=model_id,
+            experiment_id=experiment_id,
+            name="model",
+            artifact_location=f"mlflow-artifacts:/{experiment_id}/models/{model_id}/artifacts",
+            status=LoggedModelStatus.READY,
+            creation_timestamp=0,
+            last_updated_timestamp=0,
+            source_run_id=source_run_id,
+        )
+        return model_id
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        if model_id not in self.logged_models:
+            raise NotFound(f"Logged model with id={model_id} not found")
+        return self.logged_models[model_id]
 
 
 FakeRuns.__abstractmethods__ = frozenset()  # the rest of the port is never called by these tests

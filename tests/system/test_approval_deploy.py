@@ -5,14 +5,17 @@ back. Events are read from the local bus (`GET /_local/events`)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import mlflow
 import pytest
 import requests
+from mlflow.exceptions import MlflowException
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
@@ -172,6 +175,19 @@ def test_gate_approve_deploy_serve_and_reject_a_worse_challenger(
         return found if ("model_version.rejected", worse, "") in found else None
 
     seen = wait_for("the rejection event", rejection_seen)
+    with pytest.raises(MlflowException, match="PERMISSION_DENIED"):
+        client.set_model_version_tag(name, worse, "approval_status", "approved")
+    client.set_registered_model_alias(name, "champion", worse)
+    refused = wait_for("the refusal", lambda: next((d for d in history(url, name) if d["version"] == worse), None))
+    assert refused["status"] == "REFUSED" and refused["live_version"] == first, refused
+    assert "not approved" in refused["reason"]
+    assert invoke(url, name, {"inputs": SAMPLE}).headers["x-trackway-model-version"] == first
+
+    def refusal_seen() -> list[tuple[str, str, str]] | None:
+        found = events(url, name)
+        return found if ("deployment.refused", worse, "champion") in found else None
+
+    seen = wait_for("the refusal event", refusal_seen)
     for wanted in [
         ("model_version_alias.created", first, "challenger"),
         ("model_version.approved", first, ""),
@@ -183,7 +199,9 @@ def test_gate_approve_deploy_serve_and_reject_a_worse_challenger(
         ("model_version.rejected", worse, ""),
     ]:
         assert wanted in seen, (wanted, seen)
-    assert not [kind for kind, version, _ in seen if version == worse and kind.startswith("deployment.")]
+    assert [kind for kind, version, _ in seen if version == worse and kind.startswith("deployment.")] == [
+        "deployment.refused"
+    ]
 
 
 def test_an_unloadable_version_is_rolled_back_and_the_next_move_is_fast(
@@ -194,7 +212,8 @@ def test_an_unloadable_version_is_rolled_back_and_the_next_move_is_fast(
     client.set_registered_model_alias(name, "champion", good)
     serve(url, name, good)
     assert finished(url, name, 1)[0]["status"] == "SUCCEEDED"  # serving answers before the history is written
-    broken = client.create_model_version(name, f"mlflow-artifacts:/0/{uuid.uuid4().hex}/artifacts/model").version
+    empty = client.create_run(client.get_experiment_by_name("approval-deploy").experiment_id)  # logged no model
+    broken = client.create_model_version(name, f"{empty.info.artifact_uri}/model", run_id=empty.info.run_id).version
     client.set_registered_model_alias(name, "champion", broken)
     rolled_back, succeeded = finished(url, name, 2)
     assert (rolled_back["version"], rolled_back["status"], rolled_back["previous_version"]) == (
@@ -220,3 +239,100 @@ def test_an_unloadable_version_is_rolled_back_and_the_next_move_is_fast(
     print(f"\nwarm alias move -> {name} v{better} serving predictions: {seconds:.2f} s")
     assert seconds < 30
     assert finished(url, name, 3)[0]["status"] == "SUCCEEDED"
+
+
+def deployment_events(url: str, name: str) -> dict[str, list[str]]:
+    """The deployment events of `name`, grouped by deployment id, in arrival order."""
+    found: dict[str, list[str]] = {}
+    cursor = "0"
+    while page := requests.get(f"{url}/_local/events", params={"after": cursor, "limit": 1000}, timeout=10).json():
+        if not page["events"]:
+            break
+        for event in page["events"]:
+            data = event["detail"]["data"]
+            if event["source"] == "trackway.deployment" and data.get("name") == name:
+                found.setdefault(data["deployment_id"], []).append(event["detail-type"])
+        cursor = page["cursor"]
+    return found
+
+
+def burst(client: mlflow.MlflowClient, name: str, versions: list[str]) -> None:
+    """Move `champion` to each of `versions` from its own thread, all released at once."""
+    barrier = threading.Barrier(len(versions))
+
+    def move(version: str) -> None:
+        barrier.wait()
+        client.set_registered_model_alias(name, "champion", version)
+
+    with ThreadPoolExecutor(max_workers=len(versions)) as pool:
+        list(pool.map(move, versions))
+
+
+def settled(url: str, name: str, count: int) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The history once it holds `count` finished deployments, and their events once every one arrived."""
+
+    def done() -> tuple[list[dict[str, Any]], dict[str, list[str]]] | None:
+        found = history(url, name)
+        if len(found) < count or any(d["status"] == "IN_PROGRESS" for d in found):
+            return None
+        announced = deployment_events(url, name)
+        finals = {"deployment." + d["status"].lower() for d in found}
+        arrived = all(finals & set(announced.get(d["deployment_id"], [])) for d in found)
+        return (found, announced) if arrived else None
+
+    return wait_for(f"{count} settled deployments of {name}", done, timeout=90)
+
+
+def check_burst(
+    url: str, name: str, numbers: list[str], final: str, found: list[dict[str, Any]], announced: dict[str, list[str]]
+) -> int:
+    """The history and events of one burst tell the truth; returns how many moves went live and were then
+    replaced (not overtaken: they finished before the next move was made)."""
+    assert requests.get(f"{url}/serving/{name}/version", timeout=10).json()["version"] == final
+    assert invoke(url, name, {"inputs": SAMPLE}).headers["x-trackway-model-version"] == final
+    listed = requests.get(f"{url}/api/2.0/trackway/deployments", params={"name": name}, timeout=10).json()
+    assert listed["live"]["version"] == final
+    moves = [d for d in found if d["version"] in numbers]
+    assert len(moves) == len(numbers)
+    assert [d["version"] for d in moves if d["status"] == "SUCCEEDED" and d["version"] == final] == [final], moves
+    assert {d["status"] for d in moves} <= {"SUCCEEDED", "SUPERSEDED"}, moves
+    replaced = [d for d in moves if d["status"] == "SUCCEEDED" and d["version"] != final]
+    for early in replaced:  # it really served: a later deployment found it live and replaced it
+        later = [d for d in found if d["started_at"] >= early["finished_at"] and d["status"] == "SUCCEEDED"]
+        assert any(d["previous_version"] == early["version"] for d in later), (early, moves)
+    for deployment in moves:
+        expected = ["deployment.started", "deployment." + deployment["status"].lower()]
+        assert announced[deployment["deployment_id"]] == expected, (deployment, announced)
+    every = [kind for kinds in announced.values() for kind in kinds]
+    assert "deployment.failed" not in every and "deployment.rolled_back" not in every
+    return len(replaced)
+
+
+def test_concurrent_moves_of_champion_serve_the_final_target_and_tell_the_truth(
+    client: mlflow.MlflowClient, local_stack: StackProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, name = local_stack.url, f"race-{uuid.uuid4().hex[:8]}"
+    first, _ = train_and_register(name, trees=5, depth=2)
+    logged = client.get_model_version(name, first)
+    client.set_registered_model_alias(name, "champion", first)
+    serve(url, name, first)
+    settled(url, name, 1)
+    # Versions of one logged model: cheap to register, and each is a distinct deployment to the target.
+    numbers = [client.create_model_version(name, logged.source, model_id=logged.model_id).version for _ in range(28)]
+    deployed = 1
+    for movers in (8, 20):
+        batch, numbers = numbers[:movers], numbers[movers:]
+        started = time.perf_counter()
+        burst(client, name, batch)
+        final = client.get_model_version_by_alias(name, "champion").version
+        deployed += movers
+        found, announced = settled(url, name, deployed)
+        seconds = time.perf_counter() - started
+        replaced = check_burst(url, name, batch, final, found, announced)
+        statuses = [d["status"] for d in found if d["version"] in batch]
+        with capsys.disabled():
+            print(
+                f"\n{movers} concurrent moves of champion: settled in {seconds:.1f} s, serving v{final}; "
+                f"{statuses.count('SUCCEEDED')} SUCCEEDED ({replaced} live before a later move replaced them), "
+                f"{statuses.count('SUPERSEDED')} SUPERSEDED"
+            )

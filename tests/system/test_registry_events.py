@@ -65,6 +65,12 @@ def client(local_stack: StackProcess) -> mlflow.MlflowClient:
 
 
 @pytest.fixture
+def artifacts(client: mlflow.MlflowClient) -> str:
+    """A run's artifact URI: versions are registered from paths below it (a source must lie in its run)."""
+    return str(client.create_run("0").info.artifact_uri)
+
+
+@pytest.fixture
 def subscriber(local_stack: StackProcess) -> Any:
     listener = Subscriber(local_stack.url)
     listener.start()
@@ -77,12 +83,12 @@ def unique(prefix: str) -> str:
 
 
 def test_ten_concurrent_registrations_get_versions_one_to_ten_once(
-    client: mlflow.MlflowClient, subscriber: Subscriber
+    client: mlflow.MlflowClient, subscriber: Subscriber, artifacts: str
 ) -> None:
     name = unique("concurrent")
     client.create_registered_model(name)
     with ThreadPoolExecutor(max_workers=10) as pool:
-        created = list(pool.map(lambda i: client.create_model_version(name, f"s3://b/{i}").version, range(10)))
+        created = list(pool.map(lambda i: client.create_model_version(name, f"{artifacts}/{i}").version, range(10)))
     assert sorted(created, key=int) == [str(n) for n in range(1, 11)]
     assert sorted(int(v.version) for v in client.search_model_versions(f"name = '{name}'")) == list(range(1, 11))
     events = [e for _, e in subscriber.wait_for(11, name) if e["detail-type"] == "model_version.created"]
@@ -90,12 +96,12 @@ def test_ten_concurrent_registrations_get_versions_one_to_ten_once(
 
 
 def test_twenty_concurrent_alias_moves_end_in_the_state_of_the_last_event(
-    client: mlflow.MlflowClient, subscriber: Subscriber
+    client: mlflow.MlflowClient, subscriber: Subscriber, artifacts: str
 ) -> None:
     name = unique("moves")
     client.create_registered_model(name)
     for index in range(20):
-        client.create_model_version(name, f"s3://b/{index}")
+        client.create_model_version(name, f"{artifacts}/{index}")
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(lambda v: client.set_registered_model_alias(name, "champion", str(v)), range(1, 21)))
     final = client.get_model_version_by_alias(name, "champion").version
@@ -114,12 +120,12 @@ def test_twenty_concurrent_alias_moves_end_in_the_state_of_the_last_event(
 
 
 def test_every_change_emits_one_event_and_alias_events_arrive_quickly(
-    client: mlflow.MlflowClient, subscriber: Subscriber, capsys: pytest.CaptureFixture[str]
+    client: mlflow.MlflowClient, subscriber: Subscriber, artifacts: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     name = unique("latency")
     client.create_registered_model(name)
-    client.create_model_version(name, "s3://b/1")
-    client.create_model_version(name, "s3://b/2")
+    client.create_model_version(name, f"{artifacts}/1")
+    client.create_model_version(name, f"{artifacts}/2")
     client.set_model_version_tag(name, "1", "k", "v")
     client.delete_model_version_tag(name, "1", "k")
     arrived = subscriber.wait_for(5, name)
@@ -149,11 +155,13 @@ def test_every_change_emits_one_event_and_alias_events_arrive_quickly(
     assert after_return < 2.0
 
 
-def test_trackway_events_tail_prints_an_alias_move(client: mlflow.MlflowClient, local_stack: StackProcess) -> None:
+def test_trackway_events_tail_prints_an_alias_move(
+    client: mlflow.MlflowClient, local_stack: StackProcess, artifacts: str
+) -> None:
     name = unique("tail")
     cursor = requests.get(f"{local_stack.url}/_local/events", params={"limit": 10_000}, timeout=10).json()["cursor"]
     client.create_registered_model(name)
-    client.create_model_version(name, "s3://b/1")
+    client.create_model_version(name, f"{artifacts}/1")
     client.set_registered_model_alias(name, "champion", "1")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -206,7 +214,7 @@ def test_a_restart_keeps_the_registry_and_the_event_log_without_publishing_twice
         port = stack.port
     with StackProcess(data, port=port) as stack:
         client = mlflow.MlflowClient(stack.url, stack.url)
-        client.create_model_version("persisted", "s3://b/1")
+        client.create_model_version("persisted", f"{client.create_run('0').info.artifact_uri}/1")
         assert wait_for(stack.url, 2) == ["registered_model.created", "model_version.created"]
         time.sleep(1)  # a second poll round would show any re-published record
         assert registry_events(stack.url) == ["registered_model.created", "model_version.created"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import warnings
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -33,8 +34,9 @@ def unique(prefix: str) -> str:
 
 def register(client: mlflow.MlflowClient, name: str, count: int) -> None:
     client.create_registered_model(name)
+    artifacts = client.create_run("0").info.artifact_uri
     for index in range(count):
-        client.create_model_version(name, f"s3://bucket/{name}/{index}")
+        client.create_model_version(name, f"{artifacts}/{name}/{index}")
 
 
 def test_register_a_sklearn_model_and_load_it_by_alias_and_version(client: mlflow.MlflowClient) -> None:
@@ -68,13 +70,37 @@ def test_register_model_twice_adds_a_version(client: mlflow.MlflowClient) -> Non
     assert client.get_model_version_download_uri(name, "2") == logged.artifact_location
 
 
+def test_register_model_from_runs_uris_binds_the_version_to_its_run(
+    client: mlflow.MlflowClient, tmp_path: Path
+) -> None:
+    name = unique("runs-uri")
+    mlflow.set_experiment(unique("exp"))
+    with mlflow.start_run() as run:
+        logged = mlflow.initialize_logged_model(name="model", source_run_id=run.info.run_id)
+        (tmp_path / "MLmodel").write_text("flavors: {}\n")
+        mlflow.log_artifact(str(tmp_path / "MLmodel"), artifact_path="plain")
+    # No MLmodel under runs:/<run>/model: the client registers the run's logged model named "model".
+    from_logged = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
+    assert from_logged.run_id == run.info.run_id
+    assert client.get_model_version_download_uri(name, from_logged.version) == logged.artifact_location
+    # An MLmodel under runs:/<run>/plain: the client sends the run's artifact URI, which lies inside the run.
+    from_files = mlflow.register_model(f"runs:/{run.info.run_id}/plain", name)
+    assert from_files.run_id == run.info.run_id
+    assert client.get_model_version_download_uri(name, from_files.version) == f"{run.info.artifact_uri}/plain"
+    with mlflow.start_run() as other:
+        pass
+    with pytest.raises(MlflowException, match=r"INVALID_PARAMETER_VALUE|does not lie inside"):
+        client.create_model_version(name, f"{run.info.artifact_uri}/plain", run_id=other.info.run_id)
+
+
 def test_model_and_version_crud(client: mlflow.MlflowClient) -> None:
     name = unique("crud")
     created = client.create_registered_model(name, tags={"team": "cv"}, description="flowers")
     assert (created.name, created.tags, created.description) == (name, {"team": "cv"}, "flowers")
     with pytest.raises(MlflowException, match=r"RESOURCE_ALREADY_EXISTS|already exists"):
         client.create_registered_model(name)
-    version = client.create_model_version(name, "s3://bucket/x", tags={"framework": "sklearn"}, description="v1")
+    source = f"{client.create_run('0').info.artifact_uri}/x"
+    version = client.create_model_version(name, source, tags={"framework": "sklearn"}, description="v1")
     assert (version.version, version.tags, version.description, version.current_stage) == (
         "1",
         {"framework": "sklearn"},

@@ -9,6 +9,7 @@ import pytest
 from tests.support.fake_deployments import FakeRuns
 from tests.support.fake_registry import InMemoryRegistryStore
 from trackway_backend.domain import Metric
+from trackway_backend.errors import InvalidParameter, PermissionDenied
 from trackway_backend.logic.approval.approve import REPORT_TAG, STATUS_TAG, Trigger, approve
 from trackway_backend.logic.registry import aliases, models, versions
 
@@ -27,10 +28,13 @@ def runs() -> FakeRuns:
 
 
 def register(registry: InMemoryRegistryStore, runs: FakeRuns, run_id: str | None, **metrics: float) -> int:
-    if run_id is not None:
-        runs.add(run_id, **metrics)
-    source = f"mlflow-artifacts:/1/{run_id or 'x'}/artifacts/model"
-    return versions.create(registry, runs, NAME, source, run_id, {}, None, None, None, "ana").version
+    """A version from a run logged with `metrics`; `run_id=None` registers one whose run is gone since."""
+    runs.add(run_id or "gone", **metrics)
+    source = f"mlflow-artifacts:/1/{run_id or 'gone'}/artifacts/model"
+    created = versions.create(registry, runs, NAME, source, run_id or "gone", {}, None, None, None, "ana").version
+    if run_id is None:
+        del runs.runs["gone"]
+    return created
 
 
 def trigger(registry: InMemoryRegistryStore, version: int, event_id: str = "e" * 32) -> Trigger:
@@ -133,3 +137,36 @@ def test_models_without_gates_and_missing_versions_are_left_alone(
     gone = approve(registry, runs, trigger(registry, 99))
     assert gone.status is None and "not found" in gone.note
     assert approve(registry, runs, Trigger("nope", 1, "c" * 32, "model_version.created", 1)).status is None
+
+
+def test_the_gates_read_the_logged_models_source_run_not_a_caller_chosen_one(
+    registry: InMemoryRegistryStore, runs: FakeRuns
+) -> None:
+    setup_model(registry, GATES)
+    runs.add("trained", accuracy=0.5, f1_macro=0.5)
+    runs.add("flattering", accuracy=0.99, f1_macro=0.99)
+    model_id = runs.add_logged_model("m-" + "1" * 32, source_run_id="trained")
+    with pytest.raises(InvalidParameter, match="not the source run"):
+        versions.create(registry, runs, NAME, f"models:/{model_id}", "flattering", {}, None, None, model_id, "ana")
+    version = versions.create(registry, runs, NAME, f"models:/{model_id}", None, {}, None, None, model_id, "ana")
+    assert version.run_id == "trained"
+    outcome = approve(registry, runs, trigger(registry, version.version))
+    assert outcome.status == "rejected" and outcome.report is not None and outcome.report["run_id"] == "trained"
+
+
+def test_approval_tags_are_written_only_by_approval(registry: InMemoryRegistryStore, runs: FakeRuns) -> None:
+    setup_model(registry, GATES)
+    version = register(registry, runs, "r1", accuracy=0.5, f1_macro=0.5)
+    forged = json.dumps({"status": "approved", "trigger": {"revision": 10**9}})
+    for write in (
+        lambda: versions.set_tag(registry, NAME, str(version), REPORT_TAG, forged, "mallory"),
+        lambda: versions.set_tag(registry, NAME, str(version), STATUS_TAG, "approved", "mallory"),
+        lambda: versions.delete_tag(registry, NAME, str(version), STATUS_TAG, "mallory"),
+        lambda: models.set_tag(registry, NAME, STATUS_TAG, "approved"),
+        lambda: models.delete_tag(registry, NAME, REPORT_TAG),
+    ):
+        with pytest.raises(PermissionDenied):
+            write()
+    outcome = approve(registry, runs, trigger(registry, version))
+    assert outcome.status == "rejected"  # the forged report could not make approval skip the version
+    assert registry.get_version(registry.get_model(NAME), version).tags[STATUS_TAG] == "rejected"

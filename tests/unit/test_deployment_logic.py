@@ -19,10 +19,10 @@ S = DeploymentStatus
 def registry() -> InMemoryRegistryStore:
     store = InMemoryRegistryStore()
     models.create(store, NAME, {}, None, "ana")
+    runs = FakeRuns()
     for run in ("r1", "r2", "r3"):
-        versions.create(
-            store, FakeRuns(), NAME, f"mlflow-artifacts:/1/{run}/artifacts/m", None, {}, None, None, None, None
-        )
+        runs.add(run)
+        versions.create(store, runs, NAME, f"mlflow-artifacts:/1/{run}/artifacts/m", run, {}, None, None, None, None)
     return store
 
 
@@ -52,7 +52,7 @@ def deployment(status: S = S.IN_PROGRESS) -> Deployment:
     return Deployment("d" * 32, NAME, "rid", 1, "champion", "fake", "2026-01-01T00:00:00.000Z", 1, 0, status)
 
 
-@pytest.mark.parametrize("end", [S.SUCCEEDED, S.FAILED, S.ROLLED_BACK])
+@pytest.mark.parametrize("end", [S.SUCCEEDED, S.FAILED, S.ROLLED_BACK, S.SUPERSEDED, S.REFUSED])
 def test_in_progress_moves_to_each_terminal_state_once(end: DeploymentStatus) -> None:
     found = deployment()
     announced = states.finish(found, end, 5, "why")
@@ -61,6 +61,8 @@ def test_in_progress_moves_to_each_terminal_state_once(end: DeploymentStatus) ->
         S.SUCCEEDED: ["deployment.succeeded"],
         S.FAILED: ["deployment.failed"],
         S.ROLLED_BACK: ["deployment.failed", "deployment.rolled_back"],
+        S.SUPERSEDED: ["deployment.superseded"],
+        S.REFUSED: ["deployment.refused"],
     }[end]
     assert [event.detail_type for event in announced] == expected
     assert all(event.source == "trackway.deployment" for event in announced)
@@ -102,11 +104,15 @@ def test_a_failed_health_check_restores_the_previous_version(
     assert event_types(store)[2:] == ["deployment.started", "deployment.failed", "deployment.rolled_back"]
 
 
-def test_a_first_deployment_that_fails_its_check_leaves_nothing_live(
+def test_a_first_deployment_that_fails_its_check_fails_without_a_rollback_event(
     registry: InMemoryRegistryStore, store: InMemoryDeploymentStore
 ) -> None:
     deploy(registry, store, ScriptedTarget(fail_check="no"), move(registry, 1), clock)
-    assert store.lives == {} and store.statuses() == [S.ROLLED_BACK]
+    assert store.lives == {} and store.statuses() == [S.FAILED]
+    [failed] = store.deployments.values()
+    assert failed.reason == "health check failed: no; nothing was live before it, so nothing is served"
+    assert failed.live_version is None
+    assert event_types(store) == ["deployment.started", "deployment.failed"]
 
 
 def test_a_target_that_cannot_deploy_fails_without_touching_what_is_live(
@@ -155,14 +161,16 @@ def test_a_claim_whose_lease_ran_out_is_taken_over(
     assert resumed.deployment.status is S.SUCCEEDED
 
 
-def test_other_aliases_stale_and_superseded_moves_are_ignored(
+def test_other_aliases_are_ignored_and_overtaken_or_stale_moves_end_superseded(
     registry: InMemoryRegistryStore, store: InMemoryDeploymentStore
 ) -> None:
     target = ScriptedTarget()
     assert "not the deploy alias" in deploy(registry, store, target, move(registry, 1, "staging"), clock).note
     old = move(registry, 1)
     newer = move(registry, 2)
-    assert "superseded" in deploy(registry, store, target, old, clock).note
+    overtaken = deploy(registry, store, target, old, clock).deployment
+    assert overtaken is not None and overtaken.status is S.SUPERSEDED
+    assert overtaken.reason == "champion has moved on to version 2" and target.calls == []
     deploy(registry, store, target, newer, clock)
     models.set_tag(registry, NAME, "trackway.deploy_alias", "prod")
     assert "not the deploy alias" in deploy(registry, store, target, move(registry, 3), clock).note
@@ -170,9 +178,13 @@ def test_other_aliases_stale_and_superseded_moves_are_ignored(
     assert deploy(registry, store, target, prod, clock).deployment is not None
     assert store.lives[registry.get_model(NAME).registry_id].version == 3
     late = AliasMoved(NAME, "prod", 3, newer.revision - 1, "f" * 32, "2026-01-01T00:00:00.000Z")
-    assert "stale" in deploy(registry, store, target, late, clock).note
+    stale = deploy(registry, store, target, late, clock).deployment
+    assert stale is not None and stale.status is S.SUPERSEDED and "went live from a newer move" in (stale.reason or "")
+    assert stale.live_version == 3
     gone = AliasMoved("missing", "champion", 1, 1, "0" * 32, "2026-01-01T00:00:00.000Z")
     assert "no longer exists" in deploy(registry, store, target, gone, clock).note
+    assert "deployment.failed" not in event_types(store)
+    assert event_types(store).count("deployment.superseded") == 2
 
 
 def test_history_lists_newest_first(registry: InMemoryRegistryStore, store: InMemoryDeploymentStore) -> None:

@@ -7,25 +7,13 @@ from typing import Any
 
 import pytest
 
+from tests.support.fake_deployments import FakeRuns
 from tests.support.fake_registry import InMemoryRegistryStore
 from trackway_backend.domain import LoggedModel, LoggedModelStatus
 from trackway_backend.errors import AlreadyExists, Conflict, InvalidParameter, NotFound
 from trackway_backend.logic.registry import aliases, changes, models, stages, versions
 from trackway_backend.logic.registry.search import search_versions
 from trackway_backend.registry_domain import Stage
-
-
-class LoggedModels:
-    """The one TrackingStore method the registry uses."""
-
-    def __init__(self, *found: LoggedModel) -> None:
-        self.found = {model.model_id: model for model in found}
-
-    def get_logged_model(self, model_id: str) -> LoggedModel:
-        if model_id not in self.found:
-            raise NotFound(f"Logged model with ID '{model_id}' not found.")
-        return self.found[model_id]
-
 
 LOGGED = LoggedModel(
     model_id="m-abc",
@@ -37,6 +25,17 @@ LOGGED = LoggedModel(
     last_updated_timestamp=1,
     source_run_id="run1",
 )
+RUN = "a" * 32
+RUN_SOURCE = f"mlflow-artifacts:/1/{RUN}/artifacts/model"
+
+
+def tracking() -> FakeRuns:
+    """Runs `run1` (the logged model's) and RUN, both in experiment 1, and the logged model m-abc."""
+    runs = FakeRuns()
+    runs.add("run1")
+    runs.add(RUN)
+    runs.logged_models[LOGGED.model_id] = LOGGED
+    return runs
 
 
 @pytest.fixture
@@ -49,10 +48,10 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(changes.time, "sleep", lambda _: None)
 
 
-def new_version(store: InMemoryRegistryStore, name: str = "iris", source: str = "s3://b/model", **kw: Any) -> str:
+def new_version(store: InMemoryRegistryStore, name: str = "iris", source: str = RUN_SOURCE, **kw: Any) -> str:
     created = versions.create(
         store,
-        LoggedModels(LOGGED),
+        kw.get("tracking") or tracking(),
         name,
         source,
         kw.get("run_id"),
@@ -266,7 +265,7 @@ def test_search_registered_models_pages_in_name_order(store: InMemoryRegistrySto
 def test_events_stay_far_below_the_putevents_entry_limit(store: InMemoryRegistryStore) -> None:
     models.create(store, "iris", {}, None, None)
     tags = {f"k{n}": "é" * 40_000 for n in range(2)}
-    versions.create(store, LoggedModels(), "iris", "s3://b", None, tags, None, "d" * 200_000, None, None)
+    versions.create(store, tracking(), "iris", RUN_SOURCE, RUN, tags, None, "d" * 200_000, None, None)
     versions.set_tag(store, "iris", "1", "big", "v" * 100_000, None)
     for event in store.outbox:
         assert len(json.dumps(event.detail).encode()) < 200_000

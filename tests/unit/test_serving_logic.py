@@ -37,10 +37,10 @@ class World(NamedTuple):
 def world() -> World:
     registry, store, loader, clock = InMemoryRegistryStore(), InMemoryDeploymentStore(), FakeLoader({3}), Clock()
     models.create(registry, NAME, {}, None, None)
+    runs = FakeRuns()
+    runs.add("r")
     for _ in range(3):
-        versions.create(
-            registry, FakeRuns(), NAME, "mlflow-artifacts:/1/r/artifacts/m", None, {}, None, None, None, None
-        )
+        versions.create(registry, runs, NAME, "mlflow-artifacts:/1/r/artifacts/m", "r", {}, None, None, None, None)
     return World(registry, store, loader, clock, LiveModels(registry, store, loader, 1.0, clock))
 
 

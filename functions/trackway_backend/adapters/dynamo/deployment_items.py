@@ -5,9 +5,11 @@ rename keeps its history; key design of the registry: docs/adr/004-registry-tabl
 |-------------------|--------------------|-------------------------------------|
 | deployment        | DEP#<registry_id>  | D#<requested_at>#<deployment_id>    |
 | live deployment   | DEP#<registry_id>  | #LIVE                               |
+| deployment lease  | DEP#<registry_id>  | #LEASE                              |
 
 `requested_at` is the alias event's timestamp, so a query on `D#` lists the history in order, and the key
-of a deployment follows from its event alone: a redelivered event finds the deployment it started.
+of a deployment follows from its event alone: a redelivered event finds the deployment it started. The
+lease names the one deployment of the model that may touch its serving target now (logic/deployment/turns.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from trackway_backend.adapters.dynamo.registry_items import RegistryItem
 
 LIVE = "#LIVE"
+LEASE = "#LEASE"
 HISTORY_PREFIX = "D#"
 
 
@@ -44,6 +47,7 @@ class DeploymentItem(RegistryItem, discriminator="deployment"):
     attempt = NumberAttribute(default=1)
     lease_expires_at = NumberAttribute(default=0)
     details: JSONAttribute = JSONAttribute(default=dict)
+    live_version = NumberAttribute(null=True)
 
 
 class LiveDeploymentItem(RegistryItem, discriminator="live_deployment"):
@@ -53,3 +57,8 @@ class LiveDeploymentItem(RegistryItem, discriminator="live_deployment"):
     target = UnicodeAttribute()
     updated_at = NumberAttribute()
     details: JSONAttribute = JSONAttribute(default=dict)
+
+
+class DeploymentLeaseItem(RegistryItem, discriminator="deployment_lease"):
+    holder = UnicodeAttribute()
+    held_until = NumberAttribute()  # epoch ms; not the table's TTL attribute, which deletes lazily

@@ -12,8 +12,10 @@ from pynamodb.transactions import TransactWrite
 
 from trackway_backend.adapters.dynamo.deployment_items import (
     HISTORY_PREFIX,
+    LEASE,
     LIVE,
     DeploymentItem,
+    DeploymentLeaseItem,
     LiveDeploymentItem,
     deployment_sort_key,
     deployments_key,
@@ -105,6 +107,29 @@ class DynamoDeploymentStore(DeploymentStore):
             return False
         return True
 
+    def acquire_lease(self, registry_id: str, holder: str, until: int, now: int) -> bool:
+        item = DeploymentLeaseItem(deployments_key(registry_id), LEASE, holder=holder, held_until=until)
+        free = (
+            DeploymentLeaseItem.pk.does_not_exist()
+            | (DeploymentLeaseItem.held_until < now)
+            | (DeploymentLeaseItem.holder == holder)
+        )
+        try:
+            with translated():
+                item.save(condition=free)
+        except Conflict:
+            return False
+        return True
+
+    def release_lease(self, registry_id: str, holder: str) -> None:
+        try:
+            with translated():
+                DeploymentLeaseItem(deployments_key(registry_id), LEASE).delete(
+                    condition=DeploymentLeaseItem.holder == holder
+                )
+        except Conflict:
+            return  # it ran out and another deployment holds it now
+
     @staticmethod
     def _save_if(item: LiveDeploymentItem, condition: Any) -> bool:
         try:
@@ -154,6 +179,7 @@ def _item(deployment: Deployment) -> DeploymentItem:
         attempt=deployment.attempt,
         lease_expires_at=deployment.lease_expires_at,
         details=deployment.details,
+        live_version=deployment.live_version,
     )
 
 
@@ -175,6 +201,7 @@ def _deployment(item: DeploymentItem, registry_id: str) -> Deployment:
         attempt=int(item.attempt),
         lease_expires_at=int(item.lease_expires_at),
         details={str(key): str(value) for key, value in (item.details or {}).items()},
+        live_version=None if item.live_version is None else int(item.live_version),
     )
 
 

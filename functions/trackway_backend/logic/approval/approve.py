@@ -20,12 +20,13 @@ from trackway_backend.logic.approval import events
 from trackway_backend.logic.approval.gates import Champion, evaluate, parse_gates
 from trackway_backend.logic.deploy_alias import deploy_alias
 from trackway_backend.logic.registry import events as registry_events
+from trackway_backend.logic.registry import reserved
 from trackway_backend.logic.registry.changes import modify
 from trackway_backend.ports import RegistryChange, RegistryStore, TrackingStore
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 
-STATUS_TAG = "approval_status"
-REPORT_TAG = "approval_report"
+STATUS_TAG = reserved.APPROVAL_STATUS
+REPORT_TAG = reserved.APPROVAL_REPORT
 STAGING_ALIAS = "staging"
 APPROVED, REJECTED = "approved", "rejected"
 
@@ -58,8 +59,10 @@ def approve(
     registry: RegistryStore, tracking: TrackingStore, trigger: Trigger, clock: Callable[[], datetime] | None = None
 ) -> Outcome:
     runs: dict[str | None, _Metrics] = {}
+    sources: dict[int, str | None] = {}
 
-    def metrics_of(run_id: str | None) -> _Metrics:
+    def metrics_of(version: ModelVersion) -> _Metrics:
+        run_id = sources[version.version] = source_run_id(tracking, version)
         if run_id not in runs:
             runs[run_id] = _read_metrics(tracking, run_id)
         return runs[run_id]
@@ -76,13 +79,13 @@ def approve(
         if (decided := decided_revision(version.tags)) is not None and decided >= trigger.revision:
             skipped.append(f"already decided at revision {decided}")
             return None
-        source = metrics_of(version.run_id)
+        source = metrics_of(version)
         results = evaluate(gates, source.values, _champion(registry, model, metrics_of), version.version, source.reason)
         approved = all(result.passed for result in results)
         report.clear()
         report.update(
             status=APPROVED if approved else REJECTED,
-            run_id=version.run_id,
+            run_id=sources.get(version.version),
             gates=[result.as_dict() for result in results],
             trigger={"event_id": trigger.event_id, "detail_type": trigger.detail_type, "revision": trigger.revision},
             evaluated_at=(clock or _now)().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -120,7 +123,7 @@ def _decision(model: RegisteredModel, version: ModelVersion, approved: bool, rep
 
 
 def _champion(
-    registry: RegistryStore, model: RegisteredModel, metrics_of: Callable[[str | None], _Metrics]
+    registry: RegistryStore, model: RegisteredModel, metrics_of: Callable[[ModelVersion], _Metrics]
 ) -> Champion | None:
     number = model.aliases.get(deploy_alias(model.tags))
     if number is None:
@@ -129,8 +132,19 @@ def _champion(
         champion = registry.get_version(model, number)
     except NotFound:
         return None
-    found = metrics_of(champion.run_id)
+    found = metrics_of(champion)
     return Champion(number, found.values, found.reason or None)
+
+
+def source_run_id(tracking: TrackingStore, version: ModelVersion) -> str | None:
+    """The run whose metrics the gates read: the source run of the logged model the version was registered
+    from, else its run (bound to its source when it was registered: logic/registry/sources.py)."""
+    if version.model_id:
+        try:
+            return tracking.get_logged_model(version.model_id).source_run_id
+        except NotFound:
+            return None
+    return version.run_id
 
 
 def _read_metrics(tracking: TrackingStore, run_id: str | None) -> _Metrics:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from trackway_backend.domain import Page
 from trackway_backend.errors import AlreadyExists, NotFound
 from trackway_backend.logic.clock import now_ms
-from trackway_backend.logic.registry import events, validation
+from trackway_backend.logic.registry import events, reserved, validation
 from trackway_backend.logic.registry.changes import modify
 from trackway_backend.logic.search.registry_entities import registered_models_query
 from trackway_backend.ports import RegistryChange, RegistryStore
@@ -18,6 +18,7 @@ from trackway_backend.registry_domain import ModelVersion, RegisteredModel, Stag
 def create(
     store: RegistryStore, name: str, tags: dict[str, str], description: str | None, actor: str | None
 ) -> RegisteredModel:
+    reserved.writable(tags)
     now = now_ms()
     model = RegisteredModel(
         name=validation.model_name(name),
@@ -76,6 +77,7 @@ def delete(store: RegistryStore, name: str, actor: str | None) -> None:
 
 def set_tag(store: RegistryStore, name: str, key: str, value: str) -> None:
     key, value = validation.tag(key, value)
+    reserved.writable([key])
 
     def change(model: RegisteredModel) -> RegistryChange:
         model.tags = validation.fitting({**model.tags, key: value})
@@ -86,6 +88,7 @@ def set_tag(store: RegistryStore, name: str, key: str, value: str) -> None:
 
 def delete_tag(store: RegistryStore, name: str, key: str) -> None:
     validation.tag_key(key)
+    reserved.writable([key])
 
     def change(model: RegisteredModel) -> RegistryChange | None:
         if key not in model.tags:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from trackway_backend.errors import NotFound
 from trackway_backend.logic.clock import now_ms
-from trackway_backend.logic.registry import events, validation
+from trackway_backend.logic.registry import events, reserved, sources, validation
 from trackway_backend.logic.registry.changes import latest_by_stage, modify
-from trackway_backend.logic.registry.sources import parse_models_uri, resolve_logged_model
 from trackway_backend.ports import RegistryChange, RegistryStore, TrackingStore
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 
@@ -27,11 +25,8 @@ def create(
     conditional transaction that writes the version, so numbers are unique and gap-free."""
     validation.model_name(name)
     tags = validation.tags(tags)
-    resolved = resolve_logged_model(tracking, source, run_id, model_id)
-    if resolved is None:
-        storage_location = _registered_source(store, source)
-    else:
-        storage_location, run_id = resolved.storage_location, resolved.run_id
+    reserved.writable(tags)
+    bound = sources.bind(store, tracking, source, run_id, model_id)
 
     def change(model: RegisteredModel) -> RegistryChange:
         now = now_ms()
@@ -42,12 +37,12 @@ def create(
             creation_timestamp=now,
             last_updated_timestamp=now,
             source=source,
-            storage_location=storage_location,
+            storage_location=bound.storage_location,
             description=description,
             user_id=actor,
-            run_id=run_id or None,
+            run_id=bound.run_id,
             run_link=run_link or None,
-            model_id=model_id or None,
+            model_id=bound.model_id,
             tags=tags,
         )
         model.latest[version.current_stage] = version.version
@@ -102,6 +97,7 @@ def delete(store: RegistryStore, name: str, version: str, actor: str | None) -> 
 def set_tag(store: RegistryStore, name: str, version: str, key: str, value: str, actor: str | None) -> None:
     number = validation.version(version)
     key, value = validation.tag(key, value)
+    reserved.writable([key])
 
     def change(model: RegisteredModel) -> RegistryChange:
         found = store.get_version(model, number)
@@ -116,6 +112,7 @@ def set_tag(store: RegistryStore, name: str, version: str, key: str, value: str,
 def delete_tag(store: RegistryStore, name: str, version: str, key: str, actor: str | None) -> None:
     number = validation.version(version)
     validation.tag_key(key)
+    reserved.writable([key])
 
     def change(model: RegisteredModel) -> RegistryChange | None:
         found = store.get_version(model, number)
@@ -125,22 +122,3 @@ def delete_tag(store: RegistryStore, name: str, version: str, key: str, actor: s
         return RegistryChange(model, versions=[found], events=[events.version_tag_deleted(model, number, key, actor)])
 
     modify(store, validation.model_name(name), change)
-
-
-def _registered_source(store: RegistryStore, source: str) -> str:
-    """A source pointing at another registered version (`models:/name/3`, `models:/name@alias`) is stored
-    where that version is stored; any other URI is stored as given."""
-    reference = parse_models_uri(source)
-    if reference is None or reference.name is None:
-        return source
-    model = store.get_model(validation.model_name(reference.name))
-    if reference.alias is not None:
-        number = model.aliases.get(reference.alias)
-    elif reference.version is not None and reference.version.isdigit():
-        number = int(reference.version)
-    else:
-        number = max(model.latest.values(), default=None)
-    if number is None:
-        raise NotFound(f"Unable to fetch model from model URI source artifact location '{source}'.")
-    found = store.get_version(model, number)
-    return found.storage_location or found.source
