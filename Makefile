@@ -15,7 +15,7 @@ install: $(PY_STAMP) $(NODE_STAMP)
 $(PY_STAMP): pyproject.toml sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[infra,local]" -e "./sdk[aws,plot]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[infra,local]" -e "./sdk[aws,plot,mlflow]" --group dev
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
