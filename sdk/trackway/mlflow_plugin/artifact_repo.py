@@ -38,7 +38,7 @@ class PresignedUploads:
         return transfers if (self.presigned_when_unknown if capable is None else capable) else None
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
-        verify_artifact_path(artifact_path)
+        verify_artifact_path(artifact_path)  # type: ignore[no-untyped-call]
         transfers = self._transfers()
         if transfers is None:
             super().log_artifact(local_file, artifact_path)  # type: ignore[misc]
@@ -47,7 +47,7 @@ class PresignedUploads:
             transfers.log_artifact(self.artifact_uri, local_file, artifact_path)
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
-        verify_artifact_path(artifact_path)
+        verify_artifact_path(artifact_path)  # type: ignore[no-untyped-call]
         transfers = self._transfers()
         if transfers is None:
             super().log_artifacts(local_dir, artifact_path)  # type: ignore[misc]

@@ -55,7 +55,7 @@ class Transfers(ArtifactsAPI):
     """Presigned multipart uploads (`mpu/create` → part PUTs to S3 → `mpu/complete`) for one server."""
 
     def __init__(self, base: str):
-        creds = get_default_host_creds(base)
+        creds = get_default_host_creds(base)  # type: ignore[no-untyped-call]
         self.settings = Settings.from_env()
         self.rest = RestClient(
             base,
