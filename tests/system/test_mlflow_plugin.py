@@ -24,11 +24,10 @@ import pytest
 import requests
 from mlflow import MlflowClient
 from mlflow.store.artifact import artifact_repository_registry as registry
-from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
-from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
 from mlflow.telemetry.client import get_telemetry_client, set_telemetry_client
 from sklearn.linear_model import LogisticRegression
 
+from tests.support.stock_mlflow import use_stock_artifact_repositories
 from trackway.mlflow_plugin.artifact_repo import TrackwayArtifactsRepository
 from trackway_backend.local.process import StackProcess
 
@@ -88,10 +87,7 @@ def client(local_stack: StackProcess, tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.fixture
 def without_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     """mlflow's registry as it is when the plugin is not installed."""
-    schemes = registry._artifact_repository_registry._registry
-    monkeypatch.setitem(schemes, "mlflow-artifacts", MlflowArtifactsRepository)
-    monkeypatch.setitem(schemes, "http", HttpArtifactRepository)
-    monkeypatch.setitem(schemes, "https", HttpArtifactRepository)
+    use_stock_artifact_repositories(monkeypatch)
 
 
 def random_file(path: Path, size: int) -> str:
