@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.artifact_repo import verify_artifact_path
@@ -35,30 +35,36 @@ class PresignedUploads:
         except (UnsupportedAuth, ValueError):
             return None
         capable = presigned_uploads(transfers)
-        return transfers if (self.presigned_when_unknown if capable is None else capable) else None
+        if self.presigned_when_unknown if capable is None else capable:
+            return transfers
+        transfers.rest.close()
+        return None
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
         verify_artifact_path(artifact_path)  # type: ignore[no-untyped-call]
-        transfers = self._transfers()
+        with _as_mlflow_errors(local_file):
+            transfers = self._transfers()
         if transfers is None:
             super().log_artifact(local_file, artifact_path)  # type: ignore[misc]
             return
-        with _as_mlflow_errors(local_file):
+        with _as_mlflow_errors(local_file), closing(transfers.rest):
             transfers.log_artifact(self.artifact_uri, local_file, artifact_path)
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
         verify_artifact_path(artifact_path)  # type: ignore[no-untyped-call]
-        transfers = self._transfers()
+        with _as_mlflow_errors(local_dir):
+            transfers = self._transfers()
         if transfers is None:
             super().log_artifacts(local_dir, artifact_path)  # type: ignore[misc]
             return
-        with _as_mlflow_errors(local_dir):
+        with _as_mlflow_errors(local_dir), closing(transfers.rest):
             transfers.log_artifacts(self.artifact_uri, os.path.abspath(local_dir), artifact_path)
 
 
 @contextmanager
 def _as_mlflow_errors(what: str) -> Iterator[None]:
-    """SDK errors → MlflowException, which mlflow's callers (log_model, autologging) expect."""
+    """SDK errors (a refused upload, SigV4 without credentials) → MlflowException, which mlflow's callers
+    (log_model, autologging) expect."""
     try:
         yield
     except TrackwayError as exc:
