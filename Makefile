@@ -23,7 +23,7 @@ browser:
 $(PY_STAMP): pyproject.toml sdk/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[infra,local]" -e "./sdk[aws,plot,ui]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[infra,local]" -e "./sdk[aws,plot,ui,mlflow]" --group dev
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

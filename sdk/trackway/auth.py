@@ -7,16 +7,19 @@ plain `pip install trackway` never pays for it.
 from __future__ import annotations
 
 import base64
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from trackway.config import Settings
 from trackway.errors import ConfigurationError
+
+Body = bytes | IO[bytes] | None
+"""What a request carries: bytes, a seekable stream (a file being uploaded), or nothing."""
 
 
 class Auth(Protocol):
     """Adds authentication headers to one request, given exactly the bytes that will be sent."""
 
-    def headers(self, method: str, url: str, body: bytes | None) -> dict[str, str]: ...
+    def headers(self, method: str, url: str, body: Body) -> dict[str, str]: ...
 
 
 class BearerAuth:
@@ -25,7 +28,7 @@ class BearerAuth:
     def __init__(self, token: str):
         self._value = f"Bearer {token}"
 
-    def headers(self, method: str, url: str, body: bytes | None) -> dict[str, str]:
+    def headers(self, method: str, url: str, body: Body) -> dict[str, str]:
         return {"Authorization": self._value}
 
 
@@ -35,7 +38,7 @@ class BasicAuth:
     def __init__(self, username: str, password: str):
         self._value = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
-    def headers(self, method: str, url: str, body: bytes | None) -> dict[str, str]:
+    def headers(self, method: str, url: str, body: Body) -> dict[str, str]:
         return {"Authorization": self._value}
 
 
@@ -65,14 +68,17 @@ class SigV4Auth:
         if not self._region:
             raise ConfigurationError("SigV4 signing needs a region: set AWS_REGION or AWS_DEFAULT_REGION")
 
-    def signed_request(self, method: str, url: str, body: bytes | None) -> Any:
-        """The botocore AWSRequest after signing (exposed for tests and debugging)."""
+    def signed_request(self, method: str, url: str, body: Body) -> Any:
+        """The botocore AWSRequest after signing (exposed for tests and debugging).
+
+        A seekable stream body is hashed in chunks and rewound, so a file upload is not read into memory.
+        """
         frozen: Any = getattr(self._credentials, "get_frozen_credentials", lambda: self._credentials)()
         request = self._request_cls(method=method.upper(), url=url, data=body or b"")
         self._signer_cls(frozen, self._service, self._region).add_auth(request)
         return request
 
-    def headers(self, method: str, url: str, body: bytes | None) -> dict[str, str]:
+    def headers(self, method: str, url: str, body: Body) -> dict[str, str]:
         request = self.signed_request(method, url, body)
         wanted = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")
         return {name: request.headers[name] for name in wanted if name in request.headers}

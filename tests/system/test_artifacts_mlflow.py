@@ -3,6 +3,7 @@
 The 3.17.2 client reads `multipart_downloads_enabled` from server-info, so its downloads ask
 `presigned/<path>` and fetch ranges straight from S3; its uploads are proxied PUTs unless a file is over
 MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE, and then go through mpu create → presigned part PUTs → complete.
+The plugin (tests/system/test_mlflow_plugin.py) is switched off here: this is the client without it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import requests
 from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 
+from tests.support.stock_mlflow import use_stock_artifact_repositories
 from trackway_backend.local.process import StackProcess
 
 MIB = 1024 * 1024
@@ -25,7 +27,8 @@ ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
 
 
 @pytest.fixture
-def client(local_stack: StackProcess) -> MlflowClient:
+def client(local_stack: StackProcess, monkeypatch: pytest.MonkeyPatch) -> MlflowClient:
+    use_stock_artifact_repositories(monkeypatch)
     mlflow.set_tracking_uri(local_stack.url)
     return MlflowClient(local_stack.url)
 

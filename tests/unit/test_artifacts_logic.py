@@ -106,6 +106,14 @@ def test_a_declared_size_over_the_limit_is_refused_whatever_the_body(store: Any,
     assert not objects.objects
 
 
+def test_the_too_large_message_names_the_mlflow_plugin_as_the_first_fix(store: Any, objects: MemoryObjects) -> None:
+    with pytest.raises(PayloadTooLarge) as raised:
+        artifacts.upload_small(store, objects, f"{ROOT}/big.bin", LIMIT + 1, b"", None, LIMIT)
+    message = raised.value.message
+    plugin = message.index("pip install 'trackway[mlflow]'")
+    assert plugin < message.index("mlflow>=3.18") < message.index("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD")
+
+
 def test_a_body_larger_than_it_declared_is_refused_too(store: Any, objects: MemoryObjects) -> None:
     with pytest.raises(PayloadTooLarge):
         artifacts.upload_small(store, objects, f"{ROOT}/x", 10, b"x" * (LIMIT + 1), None, LIMIT)

@@ -21,9 +21,11 @@ SINGLE_PUT_PREFIX = "single-put-"
 """Upload ids of one-part uploads: one presigned PutObject, no S3 multipart state to complete or abort."""
 
 _MULTIPART_HINT = (
-    "Send it straight to S3 instead: upgrade the client to mlflow>=3.18, which always does; or set "
-    "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true and MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE={limit} (or "
-    "lower) in the client's environment; or use the trackway SDK."
+    "Send it straight to S3 instead. First fix, no change to your script: install trackway's mlflow client "
+    "plugin, pip install 'trackway[mlflow]', which uploads every artifact over presigned URLs. Or upgrade "
+    "the client to mlflow>=3.18, which always does; or set MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true and "
+    "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE={limit} (or lower) in the client's environment; or use the "
+    "trackway SDK."
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from trackway.artifacts.paths import artifact_root, join, mpu_path, presigned_path, proxied_path
 from trackway.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_UNREACHABLE, client_from
+from trackway.cli.doctor_client import mlflow_client_findings
 from trackway.cli.doctor_hints import hint_for
 from trackway.client import TrackwayClient
 from trackway.errors import UnreachableError
@@ -37,10 +38,12 @@ class Check:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "doctor",
-        help="check API reachability, auth and artifact storage",
+        help="check API reachability, auth, artifact storage and the mlflow client",
         description="Check the tracking API (reachability, auth, a scratch run) and the artifact store "
         "with a presigned round-trip: multipart upload, listing, presigned download, byte comparison. "
-        "The scratch run is deleted afterwards unless --keep is given.",
+        "The scratch run is deleted afterwards unless --keep is given. Then report the mlflow client "
+        "installed here: its version, whether trackway's mlflow plugin is active, and whether its large "
+        "uploads would fail.",
     )
     parser.add_argument("--experiment", default="trackway-doctor", help="experiment for the scratch run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch run")
@@ -179,6 +182,10 @@ def doctor(args: argparse.Namespace) -> int:
         print(f"  {good if check.ok else bad} {check.name}: {check.detail}")
         if check.hint:
             print(f"      hint: {check.hint}")
+    print("\n=== mlflow client (this machine) ===")
+    marks = {"ok": good, "warn": "!", "info": "-"}
+    for finding in mlflow_client_findings():
+        print(f"  {marks[finding.level]} {finding.name}: {finding.detail}")
     if all(c.ok for c in checks):
         return EXIT_OK
     return EXIT_UNREACHABLE if checks[0].unreachable else EXIT_FAILURE

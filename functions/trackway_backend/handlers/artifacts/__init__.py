@@ -17,7 +17,12 @@ from trackway_backend.settings import ArtifactSettings
 
 def build_app(settings: ArtifactSettings) -> APIGatewayHttpResolver:
     store = DynamoTrackingStore()
-    objects = S3ObjectStore(s3_client(settings.region, settings.s3_endpoint), settings.artifact_bucket)
+    # An endpoint means an S3 emulator (the local stack), whose delimiter listings miss directories.
+    objects = S3ObjectStore(
+        s3_client(settings.region, settings.s3_endpoint),
+        settings.artifact_bucket,
+        flat_listing=settings.s3_endpoint is not None,
+    )
     app = build_resolver()
     for routes in (transfer_routes, multipart_routes):
         routes.register(app, store, objects, settings)
