@@ -18,6 +18,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.system)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_mlflow_telemetry() -> Iterator[None]:
+    """mlflow's telemetry thread cannot reach its server here, and it edits the environment while `requests`
+    reads it (an intermittent KeyError): keep it off for the whole session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        yield
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     """The local stack (DynamoDB Local + s3rver + the handlers) on a free port, for the whole session."""

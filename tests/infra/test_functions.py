@@ -257,3 +257,9 @@ def _name(requirement: str) -> str:
     for separator in "[<>=!~ ;":
         requirement = requirement.split(separator, 1)[0]
     return requirement
+
+
+def test_the_local_stack_gives_each_function_its_deployed_timeout() -> None:
+    from trackway_backend.local.gateway import FUNCTION_TIMEOUT_SECONDS
+
+    assert {name.value: float(spec.timeout_seconds) for name, spec in SPECS.items()} == FUNCTION_TIMEOUT_SECONDS

@@ -49,7 +49,9 @@ def test_a_declared_body_over_the_payload_limit_gets_413_unread() -> None:
         **{"wsgi.input": Unreadable()},
     )
     assert status.startswith("413")
-    assert json.loads(data) == {"message": "Request Entity Too Large"}
+    message = json.loads(data)["message"]
+    assert message.startswith("Request Entity Too Large")
+    assert "pip install 'trackway[mlflow]'" in message
     assert headers["content-length"] == str(len(data))
 
 

@@ -80,7 +80,7 @@ class LambdaTarget:
         from trackway_backend.local.gateway import LocalContext
 
         handler = importlib.import_module(f"trackway_backend.handlers.{self.name}").handler
-        return handler(event, LocalContext(f"trackway-{self.name}", uuid.uuid4().hex))
+        return handler(event, LocalContext.of(self.name, uuid.uuid4().hex))
 
 
 def _ignore_interrupts() -> None:

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -28,6 +28,22 @@ from trackway_backend.routes import Function, match
 log = logging.getLogger("trackway.local")
 API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
 LOCAL_PREFIX = "/_local/"
+# API Gateway's own words first (a deployed HTTP API answers exactly "Request Entity Too Large"), then the fix.
+TOO_LARGE = (
+    "Request Entity Too Large: API Gateway takes at most 10 MB per request. To upload artifacts of any size "
+    "with the mlflow client, install the trackway plugin: pip install 'trackway[mlflow]' (or use mlflow>=3.18, "
+    "or set MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true and MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE=5242880)."
+)
+# The deployed functions' timeouts (infra/trackway_infra/functions.py SPECS; a test keeps them equal).
+FUNCTION_TIMEOUT_SECONDS = {
+    "tracking": 28.0,
+    "registry": 28.0,
+    "artifacts": 15.0,
+    "serving": 28.0,
+    "publisher": 60.0,
+    "approval": 120.0,
+    "deployment": 300.0,
+}
 _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml")
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -44,16 +60,23 @@ local or deployed.</p>
 
 @dataclass
 class LocalContext:
-    """The Lambda context a handler sees locally."""
+    """The Lambda context a handler sees locally: its remaining time counts down from the function's timeout
+    (FUNCTION_TIMEOUT_SECONDS, the deployed functions' timeouts), as Lambda's does."""
 
     function_name: str
     aws_request_id: str
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = "arn:aws:lambda:local:000000000000:function:local"
+    timeout_seconds: float = 28.0
+    started: float = field(default_factory=time.monotonic)
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.started + self.timeout_seconds - time.monotonic()) * 1000))
+
+    @classmethod
+    def of(cls, name: str, request_id: str) -> LocalContext:
+        """The context of function `name` (tracking, deployment, …) for one invocation starting now."""
+        return cls(f"trackway-{name}", request_id, timeout_seconds=FUNCTION_TIMEOUT_SECONDS.get(name, 28.0))
 
 
 def lambda_handler(function: Function | str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -117,7 +140,7 @@ def dispatch(
     event["requestContext"]["routeKey"] = route.route_key
     if path_parameters:
         event["pathParameters"] = path_parameters
-    context = LocalContext(f"trackway-{route.function.value}", event["requestContext"]["requestId"])
+    context = LocalContext.of(route.function.value, event["requestContext"]["requestId"])
     try:
         response = lambda_handler(route.function)(event, context)
     except Exception:
@@ -155,7 +178,7 @@ class Gateway:
         else:
             body = _read_body(environ)
             if body is None:
-                status, reply, data = _json(413, {"message": "Request Entity Too Large"})
+                status, reply, data = _json(413, {"message": TOO_LARGE})
             elif path.startswith(LOCAL_PREFIX):
                 status, reply, data = self._control(target)
             elif self.ui is not None and match(method, path) is None and not path.startswith("/api/"):
