@@ -42,6 +42,7 @@ class Metric:
     model_id: str | None = None
     dataset_name: str | None = None
     dataset_digest: str | None = None
+    run_id: str | None = None  # set on the metrics a logged model carries: the run that logged them
 
     @property
     def order(self) -> tuple[int, int, float]:
@@ -120,6 +121,9 @@ class LoggedModel:
     lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
     tags: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+    # The latest point per (key, run, dataset) logged with this model's id: bounded by the distinct keys,
+    # as a run summary's latest metrics are. The full history stays with the run.
+    metrics: list[Metric] = field(default_factory=list)
     revision: int = 0  # bumped by every save; a save is conditional on it
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable
 
-from trackway_backend.domain import LifecycleStage, LoggedModel, LoggedModelStatus, Page
+from trackway_backend.domain import LifecycleStage, LoggedModel, LoggedModelStatus, Metric, Page
 from trackway_backend.errors import InvalidParameter, NotFound
 from trackway_backend.logic import validation
 from trackway_backend.logic.clock import now_ms
@@ -94,6 +95,30 @@ def log_params(store: TrackingStore, model_id: str, params: dict[str, str]) -> N
         model.params.update(checked)
 
     _modify(store, model_id, change)
+
+
+def record_metrics(store: TrackingStore, run_id: str, metrics: list[Metric]) -> None:
+    """Keep on each logged model the latest point per (key, run, dataset) of the metrics logged with its id,
+    as MLflow returns them on `get_logged_model(...).metrics`."""
+    by_model: dict[str, list[Metric]] = {}
+    for metric in metrics:
+        if metric.model_id is not None:
+            by_model.setdefault(metric.model_id, []).append(dataclasses.replace(metric, run_id=run_id))
+    for model_id, logged in by_model.items():
+
+        def change(model: LoggedModel, logged: list[Metric] = logged) -> None:
+            latest = {_metric_identity(m): m for m in model.metrics}
+            for metric in logged:
+                current = latest.get(_metric_identity(metric))
+                if current is None or metric.order > current.order:
+                    latest[_metric_identity(metric)] = metric
+            model.metrics = sorted(latest.values(), key=lambda m: (m.key, m.run_id or "", m.timestamp, m.step))
+
+        _modify(store, model_id, change)
+
+
+def _metric_identity(metric: Metric) -> tuple[str, str | None, str | None, str | None]:
+    return (metric.key, metric.run_id, metric.dataset_name, metric.dataset_digest)
 
 
 def delete(store: TrackingStore, model_id: str) -> None:

@@ -15,9 +15,9 @@ from trackway_backend.domain import (
     RunStatus,
     ViewType,
 )
-from trackway_backend.errors import InvalidParameter
+from trackway_backend.errors import InvalidParameter, NotFound
 from trackway_backend.events import DomainEvent
-from trackway_backend.logic import validation
+from trackway_backend.logic import logged_models, validation
 from trackway_backend.logic.clock import now_ms
 from trackway_backend.logic.experiments import DEFAULT_EXPERIMENT_ID
 from trackway_backend.logic.run_names import generate_run_name
@@ -115,7 +115,7 @@ def set_tag(store: TrackingStore, run_id: str, key: str, value: str) -> None:
 def delete_tag(store: TrackingStore, run_id: str, key: str) -> None:
     def change(run: Run) -> None:
         if run.tags.pop(key, None) is None:
-            raise InvalidParameter(f"No tag with name: {key} in run with id {run_id}")
+            raise NotFound(f"No tag with name: {key} in run with id {run_id}")
 
     _modify(store, run_id, change)
 
@@ -137,6 +137,9 @@ def log_batch(
     tags = _checked_tags(tags)
     for metric in metrics:
         validation.validate_key("metric", metric.key)
+    model_ids = sorted({m.model_id for m in metrics if m.model_id is not None})
+    for model_id in model_ids:
+        logged_models.get(store, model_id)  # a missing model refuses the call before anything is written
 
     def change(run: Run) -> None:
         for key, value in params.items():
@@ -158,6 +161,8 @@ def log_batch(
     _modify(store, run_id, change)
     if metrics:
         store.append_history(run_id, metrics)
+    if model_ids:
+        logged_models.record_metrics(store, run_id, [m for m in metrics if m.model_id is not None])
 
 
 def log_inputs(store: TrackingStore, run_id: str, datasets: list[DatasetInput], model_ids: list[str]) -> None:

@@ -109,4 +109,5 @@ def logged_model(entity: LoggedModel) -> dict[str, Any]:
     for name in ("model_type", "source_run_id"):
         if (value := getattr(entity, name)) is not None:
             info[name] = value
-    return {"info": info, "data": {"params": key_values(entity.params), "metrics": []}}
+    metrics = [metric(m, m.run_id) | {"model_id": entity.model_id} for m in entity.metrics]
+    return {"info": info, "data": {"params": key_values(entity.params), "metrics": metrics}}

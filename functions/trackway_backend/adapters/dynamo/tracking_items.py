@@ -115,4 +115,5 @@ class LoggedModelItem(TrackingItem, discriminator="logged_model"):
     source_run_id = UnicodeAttribute(null=True)
     tags: JSONAttribute = JSONAttribute(default=dict)
     params: JSONAttribute = JSONAttribute(default=dict)
+    metrics: JSONAttribute = JSONAttribute(default=list)
     revision = NumberAttribute(default=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from trackway_backend.adapters.dynamo.tracking_items import META, ExperimentItem, LoggedModelItem, RunItem
 from trackway_backend.domain import (
     Experiment,
@@ -114,6 +116,7 @@ def logged_model_to_item(model: LoggedModel) -> LoggedModelItem:
         source_run_id=model.source_run_id,
         tags=model.tags,
         params=model.params,
+        metrics=[_model_metric_to_json(m) for m in model.metrics],
         revision=model.revision,
     )
 
@@ -132,5 +135,30 @@ def logged_model_from_item(item: LoggedModelItem) -> LoggedModel:
         source_run_id=item.source_run_id,
         tags=dict(item.tags or {}),
         params=dict(item.params or {}),
+        metrics=[_model_metric_from_json(m) for m in item.metrics or []],
         revision=int(item.revision or 0),
+    )
+
+
+def _model_metric_to_json(metric: Metric) -> dict[str, Any]:
+    return {
+        "key": metric.key,
+        "value": metric.value,
+        "timestamp": metric.timestamp,
+        "step": metric.step,
+        "run_id": metric.run_id,
+        "dataset_name": metric.dataset_name,
+        "dataset_digest": metric.dataset_digest,
+    }
+
+
+def _model_metric_from_json(raw: dict[str, Any]) -> Metric:
+    return Metric(
+        key=raw["key"],
+        value=float(raw["value"]),
+        timestamp=int(raw["timestamp"]),
+        step=int(raw["step"]),
+        dataset_name=raw.get("dataset_name"),
+        dataset_digest=raw.get("dataset_digest"),
+        run_id=raw.get("run_id"),
     )
