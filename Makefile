@@ -52,6 +52,7 @@ bench: install
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
 
+# Uses the stack at TRACKWAY_URL, else 127.0.0.1:TRACKWAY_PORT (5000), and starts one there only when nothing answers.
 demo: install
 	$(BIN)/python examples/demo.py
 

@@ -4,8 +4,10 @@ train the iris RandomForest → log and register it → gate it (registered-mode
 approves it and moves `staging` → move `champion` → the deployment function deploys it to the serving
 function → invoke it → register a worse challenger → the approval function rejects it.
 
-Uses the stack at $TRACKWAY_URL (or http://127.0.0.1:5000) when one answers there, else starts one (data in
-./.trackway-demo) and stops it at the end. Only the unmodified mlflow client and plain HTTP talk to it.
+Uses the stack at --url, else $TRACKWAY_URL, else http://127.0.0.1:${TRACKWAY_PORT:-5000}, when one answers
+there; otherwise it starts one on that port (data in ./.trackway-demo) and stops it at the end. It writes
+to its own experiment (`trackway-demo`) and registered model (`trackway-demo-iris`), so a stack that holds
+your own work is safe to use. Only the unmodified mlflow client and plain HTTP talk to it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
 T = TypeVar("T")
-MODEL = "iris-classifier"
+EXPERIMENT = "trackway-demo"
+MODEL = "trackway-demo-iris"
 DEMO_TAG = "trackway.demo"
 GATES = {
     "trackway.gate.accuracy": ">= 0.90",
@@ -53,21 +57,34 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 60.0, ev
     raise TimeoutError(f"gave up waiting for {what} after {timeout:g} s")
 
 
-@contextmanager
-def local_stack(url: str | None) -> Iterator[str]:
-    candidate = url or os.environ.get("TRACKWAY_URL", "http://127.0.0.1:5000")
+def stack_url(url: str | None, environ: dict[str, str] | None = None) -> str:
+    """--url, else $TRACKWAY_URL, else the local stack's address on $TRACKWAY_PORT (5000), as `make run`."""
+    env = os.environ if environ is None else environ
+    return (url or env.get("TRACKWAY_URL") or f"http://127.0.0.1:{env.get('TRACKWAY_PORT') or 5000}").rstrip("/")
+
+
+def answers(url: str) -> bool:
     try:
-        if requests.get(f"{candidate}/health", timeout=2).ok:
-            print(f"using the local stack at {candidate}")
-            yield candidate
-            return
+        return requests.get(f"{url}/health", timeout=2).ok
     except requests.RequestException:
-        pass
+        return False
+
+
+@contextmanager
+def local_stack(url: str) -> Iterator[str]:
+    """The stack already answering at `url`, else a new one started on that loopback port."""
+    if answers(url):
+        print(f"using the stack at {url}")
+        yield url
+        return
+    parsed = urlsplit(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost") or parsed.port is None:
+        raise SystemExit(f"nothing answers at {url}, and the demo only starts a stack on 127.0.0.1:<port>")
     from trackway_backend.local.process import StackProcess
 
     data_dir = Path(os.environ.get("TRACKWAY_DEMO_DATA_DIR", ".trackway-demo")).resolve()
-    print(f"starting a local stack (data in {data_dir}) ...", flush=True)
-    with StackProcess(data_dir) as stack:
+    print(f"starting a local stack on port {parsed.port} (data in {data_dir}) ...", flush=True)
+    with StackProcess(data_dir, port=parsed.port) as stack:
         print(f"local stack up at {stack.url}")
         yield stack.url
 
@@ -164,13 +181,13 @@ def events_of(url: str, name: str, since: str) -> list[dict[str, Any]]:
         cursor = page["cursor"]
 
 
-def run(url: str, name: str) -> float:
+def run(url: str, name: str, experiment: str = EXPERIMENT) -> float:
     import mlflow
     from mlflow import MlflowClient
 
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     mlflow.set_tracking_uri(url)
-    mlflow.set_experiment("iris-classification")
+    mlflow.set_experiment(experiment)
     client = MlflowClient()
     reset(client, name)
     started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -243,11 +260,14 @@ def run(url: str, name: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", help="a running trackway local stack (default: $TRACKWAY_URL or start one)")
+    parser.add_argument(
+        "--url", help="the stack to use (default: $TRACKWAY_URL, else http://127.0.0.1:${TRACKWAY_PORT:-5000})"
+    )
+    parser.add_argument("--experiment", default=EXPERIMENT, help=f"experiment name (default: {EXPERIMENT})")
     parser.add_argument("--model", default=MODEL, help=f"registered model name (default: {MODEL})")
     args = parser.parse_args(argv)
-    with local_stack(args.url) as url:
-        seconds = run(url, args.model)
+    with local_stack(stack_url(args.url)) as url:
+        seconds = run(url, args.model, args.experiment)
     print(f"\ndone: alias move -> new version serving predictions in {seconds:.2f} s on the local stack")
     return 0
 

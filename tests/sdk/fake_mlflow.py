@@ -343,7 +343,12 @@ def _listing(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
 
 def _events(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
     after = int(b.get("after") or 0)
-    return {"events": f.events[after:], "cursor": str(len(f.events))}
+    page = f.events[after:][: int(b.get("limit") or 500)]
+    return {"events": page, "cursor": str(after + len(page))}
+
+
+def _exp_search(f: FakeMlflow, b: dict[str, Any], _: Any) -> dict[str, Any]:
+    return {"experiments": list(f.experiments.values())}
 
 
 Route = Callable[[FakeMlflow, dict[str, Any], Any], dict[str, Any]]
@@ -358,6 +363,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{API}/runs/delete"): _run_delete,
     ("POST", f"{API}/runs/log-batch"): _log_batch,
     ("POST", f"{API}/runs/search"): _search,
+    ("POST", f"{API}/experiments/search"): _exp_search,
     ("GET", f"{API}/metrics/get-history"): _history,
     ("POST", f"{API}/registered-models/create"): _rm_create,
     ("POST", f"{API}/model-versions/create"): _mv_create,

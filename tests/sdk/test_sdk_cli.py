@@ -222,7 +222,7 @@ def test_events_tail_follows_until_interrupted(
         raise KeyboardInterrupt
 
     monkeypatch.setattr("trackway.cli.events.time.sleep", interrupt)
-    code, out, _ = _cli(capsys, "--tracking-uri", fake.url, "events", "tail", "--interval", "0.5")
+    code, out, _ = _cli(capsys, "--tracking-uri", fake.url, "events", "tail", "--interval", "0.5", "--since", "start")
     assert code == 0 and [json.loads(line)["type"] for line in out.splitlines()] == ["a"]
     polls = [p for _, p, _ in fake.requests if p.startswith("/_local/events")]
-    assert polls == ["/_local/events?wait=0.5", "/_local/events?after=1&wait=0.5"]
+    assert polls == ["/_local/events?after=0&wait=0.5", "/_local/events?after=1&wait=0.5"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from trackway.cli.common import EXIT_FAILURE, EXIT_OK, client_from, fail
+from trackway.cli.experiment_choice import choose_experiment, heading
 from trackway.cli.table import duration, number, table, when
 from trackway.entities import Metric, Run
 
@@ -19,7 +20,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     group = listing.add_mutually_exclusive_group()
     group.add_argument("-e", "--experiment", help="experiment name")
-    group.add_argument("--experiment-id", default=None, help="experiment id (default: 0)")
+    group.add_argument(
+        "--experiment-id", default=None, help="experiment id (default: the experiment with the most recent run)"
+    )
     listing.add_argument("--filter", default="", help='MLflow search filter, e.g. "metrics.acc > 0.9"')
     listing.add_argument("-n", "--max-results", type=int, default=50)
     listing.set_defaults(command=list_runs)
@@ -43,14 +46,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def list_runs(args: argparse.Namespace) -> int:
     client = client_from(args)
-    if args.experiment:
-        experiment = client.get_experiment_by_name(args.experiment)
-        if experiment is None:
-            fail(f"no experiment named {args.experiment!r}")
-            return EXIT_FAILURE
-        experiment_id = experiment.experiment_id
-    else:
-        experiment_id = args.experiment_id or "0"
+    choice = choose_experiment(client, args.experiment, args.experiment_id)
+    if choice is None:
+        fail(f"no experiment named {args.experiment!r}")
+        return EXIT_FAILURE
+    experiment_id = choice.experiment.experiment_id
+    print(heading(choice))
     runs = client.search_runs([experiment_id], args.filter, ["attributes.start_time DESC"], args.max_results)
     rows = [
         [
