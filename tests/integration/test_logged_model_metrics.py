@@ -68,3 +68,10 @@ def test_deleting_a_run_tag_never_set_is_not_found(call: Call) -> None:
     _, run_id, _ = _model_and_run(call)
     status, body = call("POST", f"{API}/runs/delete-tag", {"run_id": run_id, "key": "never"})
     assert (status, body["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_deleting_a_logged_model_tag_never_set_says_what_mlflow_server_says(call: Call) -> None:
+    _, _, model_id = _model_and_run(call)
+    status, body = call("DELETE", f"{API}/logged-models/{model_id}/tags/never")
+    assert (status, body["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+    assert body["message"] == f"No tag with key 'never' found for model with ID '{model_id}'."

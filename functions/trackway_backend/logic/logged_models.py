@@ -83,7 +83,7 @@ def set_tags(store: TrackingStore, model_id: str, tags: dict[str, str]) -> None:
 def delete_tag(store: TrackingStore, model_id: str, key: str) -> None:
     def change(model: LoggedModel) -> None:
         if model.tags.pop(key, None) is None:
-            raise NotFound(f"No tag with key '{key}' found for logged model '{model_id}'")
+            raise NotFound(f"No tag with key {key!r} found for model with ID {model_id!r}.")
 
     _modify(store, model_id, change)
 
