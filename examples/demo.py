@@ -234,7 +234,9 @@ def run(url: str, name: str, experiment: str = EXPERIMENT) -> float:
     split = {"dataframe_split": {"columns": [0, 1, 2, 3], "data": [[6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]}}
     response = invoke(url, name, split)
     show(f"{json.dumps(split)} -> {response.status_code} {response.text}")
-    show(f"GET /serving/{name}/version -> {requests.get(f'{url}/serving/{name}/version', timeout=10).json()}")
+    # A worker that has not served this model yet loads it first (each API worker process holds its own copy).
+    version = requests.get(f"{url}/serving/{name}/version", timeout=60).json()
+    show(f"GET /serving/{name}/version -> {version}")
 
     step(6, "a worse challenger: 3 shallow trees on a tenth of the training data")
     weak, weak_metrics, _ = train(3, 1, train_size=0.1)
