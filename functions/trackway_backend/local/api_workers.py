@@ -27,8 +27,9 @@ WORKER_TIMEOUT_SECONDS = 120
 
 
 def default_workers() -> int:
-    """Every core, and at least 2 (so one slow request never blocks the API)."""
-    return max(2, os.cpu_count() or 1)
+    """Two per core: a worker waits on DynamoDB Local and S3 for much of a request, so two per core keep every
+    core busy (measured in docs/adr/007-local-execution-environments.md); at least 2."""
+    return max(2, 2 * (os.cpu_count() or 1))
 
 
 class ApiWorkers(BaseApplication):  # type: ignore[misc]

@@ -170,7 +170,7 @@ def parse_options(argv: list[str] | None) -> tuple[Options, Path]:
         type=int,
         default=int(os.environ.get("TRACKWAY_WORKERS") or default_workers()),
         help="API worker processes, each handling one request at a time, like Lambda execution environments "
-        f"(default: $TRACKWAY_WORKERS or every core, at least 2: {default_workers()} here)",
+        f"(default: $TRACKWAY_WORKERS or two per core: {default_workers()} here)",
     )
     parser.add_argument(
         "--event-workers",
