@@ -18,7 +18,7 @@ from mlflow.tracking.request_auth.abstract_request_auth_provider import RequestA
 from requests import PreparedRequest
 from requests.auth import AuthBase
 
-from trackway.auth import Auth, BasicAuth, BearerAuth, Body, SigV4Auth
+from trackway.auth import Auth, Body, SigV4Auth, auth_from_settings
 from trackway.config import Settings
 from trackway.query import canonical_query
 
@@ -39,13 +39,7 @@ def plugin_auth(env: Mapping[str, str] | None = None) -> Auth:
     SigV4 when asked for (`TRACKWAY_AWS_SIGV4`), else basic auth, else a bearer token, else SigV4 (IAM is
     a deployed stack's default authorizer)."""
     settings = Settings.from_env(os.environ if env is None else env)
-    if settings.sigv4:
-        return SigV4Auth(region=settings.aws_region)
-    if settings.username and settings.password:
-        return BasicAuth(settings.username, settings.password)
-    if settings.token:
-        return BearerAuth(settings.token)
-    return SigV4Auth(region=settings.aws_region)
+    return auth_from_settings(settings) or SigV4Auth(region=settings.aws_region)
 
 
 def _body(body: Any) -> Body:
