@@ -8,7 +8,6 @@ The plugin (tests/system/test_mlflow_plugin.py) is switched off here: this is th
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import requests
 from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 
+from tests.support.files import sha256_of
 from tests.support.stock_mlflow import use_stock_artifact_repositories
 from trackway_backend.local.process import StackProcess
 
@@ -101,14 +101,6 @@ def test_a_proxied_upload_over_the_limit_says_how_to_upload_instead(
     assert "413" in message and "RESOURCE_LIMIT_EXCEEDED" in message
     assert "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true" in message
     assert "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE=5242880" in message
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(8 * MIB):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def test_a_200_mb_file_goes_up_in_parts_and_comes_back_identical(

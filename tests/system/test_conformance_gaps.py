@@ -77,3 +77,24 @@ def test_the_fluent_log_model_tags_the_run_metrics_onto_the_model(client: mlflow
         info = mlflow.sklearn.log_model(sklearn.LogisticRegression().fit([[0], [1]], [0, 1]), name="model")
     metrics = client.get_logged_model(info.model_id).metrics or []
     assert [(m.key, m.value) for m in metrics] == [("accuracy", 0.93)]
+
+
+def test_metrics_logged_to_one_model_from_many_threads_all_come_back(client: mlflow.MlflowClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    experiment_id = client.create_experiment(f"model-metrics-{uuid.uuid4().hex[:8]}")
+    run_id = client.create_run(experiment_id).info.run_id
+    model_id = client.create_logged_model(experiment_id, name="shared").model_id
+    now = int(time.time() * 1000)
+
+    def log(writer: int) -> None:
+        own = mlflow.MlflowClient(client.tracking_uri)
+        for step in range(3):
+            own.log_metric(run_id, f"w{writer}", float(writer * 10 + step), now + step, step, model_id=model_id)
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(log, range(12)))
+    stored = {metric.key: metric for metric in client.get_logged_model(model_id).metrics or []}
+    assert sorted(stored) == sorted(f"w{writer}" for writer in range(12))  # no writer's update lost
+    for writer in range(12):
+        assert (stored[f"w{writer}"].step, stored[f"w{writer}"].value) == (2, float(writer * 10 + 2))  # the latest

@@ -27,6 +27,7 @@ from mlflow.store.artifact import artifact_repository_registry as registry
 from mlflow.telemetry.client import get_telemetry_client, set_telemetry_client
 from sklearn.linear_model import LogisticRegression
 
+from tests.support.files import sha256_of
 from tests.support.stock_mlflow import use_stock_artifact_repositories
 from trackway.mlflow_plugin.artifact_repo import TrackwayArtifactsRepository
 from trackway_backend.local.process import StackProcess
@@ -98,14 +99,6 @@ def random_file(path: Path, size: int) -> str:
             chunk = os.urandom(min(8 * MIB, size - offset))
             digest.update(chunk)
             handle.write(chunk)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(8 * MIB):
-            digest.update(block)
     return digest.hexdigest()
 
 
