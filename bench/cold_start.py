@@ -1,11 +1,18 @@
 """Import time of each handler module against `import boto3` alone (cold-start proxy).
 
-Each import runs in a fresh interpreter; medians of repeated runs. Run: `.venv/bin/python -m bench.cold_start`.
+Each import runs in a fresh interpreter. The modules are measured in interleaved rounds, so a burst of load
+on a shared machine hits them alike, and each figure is the median over the rounds. Two clocks are kept:
+wall time, and the CPU time (user + system) of the child, which other load on the machine disturbs far less
+than wall time. The ratio to `import boto3` is taken on CPU time; on an idle machine the two agree, since an
+import does no I/O waits worth counting.
+
+Run: `.venv/bin/python -m bench.cold_start`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -23,36 +30,37 @@ MODULES = [
 ]
 
 
-def import_seconds(module: str, repeats: int) -> float | None:
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, check=False)
-        if done.returncode != 0:
-            return None
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+def timed(code: str) -> tuple[float, float] | None:
+    """(wall seconds, child CPU seconds) of `python -c code`, or None when it fails."""
+    before = os.times()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = os.times()
+    if done.returncode != 0:
+        return None
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
 
 def main(repeats: int = 11) -> dict[str, object]:
-    interpreter = statistics.median(_timed([sys.executable, "-c", "pass"]) for _ in range(repeats))
-    results: dict[str, object] = {"interpreter_s": round(interpreter, 3)}
-    boto3_time = import_seconds("boto3", repeats)
-    for module in MODULES:
-        seconds = boto3_time if module == "boto3" else import_seconds(module, repeats)
-        if seconds is None:
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in ["", *MODULES]}
+    for _ in range(repeats):
+        for name, measured in samples.items():
+            if (sample := timed(f"import {name}" if name else "pass")) is not None:
+                measured.append(sample)
+    interpreter = samples.pop("")
+    results: dict[str, object] = {"interpreter_s": round(statistics.median(s[0] for s in interpreter), 3)}
+    boto3_cpu = statistics.median(s[1] for s in samples["boto3"])
+    for module, measured in samples.items():
+        if not measured:
             continue
+        cpu = statistics.median(s[1] for s in measured)
         results[module] = {
-            "seconds": round(seconds, 3),
-            "ratio_to_boto3": round(seconds / boto3_time, 2) if boto3_time else None,
+            "seconds": round(statistics.median(s[0] for s in measured), 3),
+            "cpu_seconds": round(cpu, 3),
+            "ratio_to_boto3": round(cpu / boto3_cpu, 2) if boto3_cpu else None,
         }
     return results
-
-
-def _timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=False)
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -102,10 +102,11 @@ def cold_starts(results: dict[str, Any]) -> str:
     cold = results.get("cold_start")
     if not cold:
         return ""
-    lines = ["| module | import s (median) | ÷ import boto3 |", "|---|---|---|"]
+    lines = ["| module | import wall s (median) | import CPU s (median) | CPU ÷ import boto3 |", "|---|---|---|---|"]
     for module, value in cold.items():
         if isinstance(value, dict):
-            lines.append(f"| {module} | {value['seconds']:.3f} | {value['ratio_to_boto3']} |")
+            cpu = value.get("cpu_seconds", "-")
+            lines.append(f"| {module} | {value['seconds']:.3f} | {cpu} | {value['ratio_to_boto3']} |")
     return "\n".join([*lines, f"\nbare interpreter start: {cold.get('interpreter_s')} s"])
 
 

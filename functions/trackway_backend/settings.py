@@ -12,7 +12,7 @@ ServingTarget = Literal["serverless", "sagemaker"]
 
 
 class _EnvSettings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     env_prefix: ClassVar[str] = "TRACKWAY_"
 
     @classmethod

@@ -84,6 +84,23 @@ def pip_arguments(requirements: Iterable[str], python_version: str, target: str)
     ]
 
 
+def bytecode_command(python_version: str) -> list[str] | None:
+    """compileall with an interpreter of the runtime's Python version, or None when this machine has none.
+
+    Lambda's /opt is read-only, so a layer without bytecode compiles every module it imports on every cold
+    start: the tracking handler's imports took about three times as long (median of 5 here, with Python's
+    bytecode cache pointed at an unwritable directory). Bytecode is version-specific, hence an interpreter
+    of that version; `unchecked-hash` keeps it valid whatever timestamps the zip gives the sources.
+    """
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python_version:
+        interpreter: str | None = sys.executable
+    else:
+        interpreter = shutil.which(f"python{python_version}")
+    if interpreter is None:
+        return None
+    return [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+
+
 def prune(directory: Path) -> None:
     for root, dirs, _ in os.walk(directory):
         for name in [d for d in dirs if d in PRUNED_DIRECTORIES]:
@@ -128,11 +145,14 @@ def check_size(layer_bytes: int, name: str, budget: int) -> None:
 
 @jsii.implements(ILocalBundling)
 class LocalPipBundling:
-    def __init__(self, name: str, requirements: tuple[str, ...], python_version: str, skip: bool) -> None:
+    def __init__(
+        self, name: str, requirements: tuple[str, ...], python_version: str, skip: bool, *, bytecode: bool = False
+    ) -> None:
         self._name = name
         self._requirements = requirements
         self._python_version = python_version
         self._skip = skip
+        self._bytecode = bytecode
 
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
         target = Path(output_dir) / "python"
@@ -151,13 +171,31 @@ class LocalPipBundling:
             print(f"trackway: local pip bundling failed, trying Docker:\n{result.stderr}", file=sys.stderr)
             return False
         prune(target)
+        if self._bytecode:
+            self._compile(target)
         # Raised, not a fallback to Docker: Docker would build the same oversized layer.
         check_size(tree_bytes(Path(output_dir)), self._name, LAMBDA_UNZIPPED_LIMIT - code_bytes())
         return True
 
+    def _compile(self, target: Path) -> None:
+        command = bytecode_command(self._python_version)
+        if command is None:
+            print(
+                f"trackway: no python{self._python_version} on this machine, so the {self._name} layer ships "
+                "without bytecode and every cold start compiles it; install that Python, or bundle with Docker",
+                file=sys.stderr,
+            )
+            return
+        result = subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
+        if result.returncode != 0:  # a file that does not compile (say, a stray Python 2 script) is left as source
+            print(
+                f"trackway: some modules of the {self._name} layer did not compile:\n{result.stdout}", file=sys.stderr
+            )
 
-def docker_command(requirements: tuple[str, ...], python_version: str, budget: int) -> str:
-    """The same pip install, prune and size check, for CDK's Docker fallback."""
+
+def docker_command(requirements: tuple[str, ...], python_version: str, budget: int, *, bytecode: bool = False) -> str:
+    """The same pip install, prune, bytecode and size check, for CDK's Docker fallback (whose `python` is the
+    runtime's)."""
     pip = shlex.join(["pip", *pip_arguments(requirements, python_version, "/asset-output/python")])
     prune_command = " ".join(
         f"find /asset-output/python -depth -type d -name {shlex.quote(d)} -exec rm -rf {{}} +;"
@@ -167,14 +205,25 @@ def docker_command(requirements: tuple[str, ...], python_version: str, budget: i
         f'size=$(du -sb /asset-output | cut -f1); if [ "$size" -gt {budget} ]; then '
         f'echo "trackway: layer is $size bytes unzipped, over its {budget} byte budget" >&2; exit 1; fi'
     )
-    return f"{pip} && {{ {prune_command} }} && {check}"
+    compile_command = (
+        "python -m compileall -q -j 0 --invalidation-mode unchecked-hash /asset-output/python; " if bytecode else ""
+    )
+    return f"{pip} && {{ {prune_command} {compile_command}}} && {check}"
 
 
 def layer_code(
-    name: str, requirements: tuple[str, ...], runtime: lambda_.Runtime, python_version: str, skip: bool
+    name: str,
+    requirements: tuple[str, ...],
+    runtime: lambda_.Runtime,
+    python_version: str,
+    skip: bool,
+    *,
+    bytecode: bool = False,
 ) -> lambda_.Code:
     # A custom hash skips re-bundling when the requirements have not changed.
-    fingerprint = "|".join((*requirements, python_version, *PLATFORMS, *PRUNED_DIRECTORIES, "skip" if skip else "full"))
+    fingerprint = "|".join(
+        (*requirements, python_version, *PLATFORMS, *PRUNED_DIRECTORIES, "skip" if skip else "full", f"pyc={bytecode}")
+    )
     budget = LAMBDA_UNZIPPED_LIMIT - code_bytes()
     return lambda_.Code.from_asset(
         str(FUNCTIONS_DIR),
@@ -182,8 +231,8 @@ def layer_code(
         asset_hash=hashlib.sha256(fingerprint.encode()).hexdigest(),
         bundling=BundlingOptions(
             image=runtime.bundling_image,
-            command=["bash", "-c", docker_command(requirements, python_version, budget)],
-            local=LocalPipBundling(name, requirements, python_version, skip),
+            command=["bash", "-c", docker_command(requirements, python_version, budget, bytecode=bytecode)],
+            local=LocalPipBundling(name, requirements, python_version, skip, bytecode=bytecode),
         ),
     )
 

@@ -153,7 +153,11 @@ class BackendFunctions(Construct):
         self.layer = lambda_.LayerVersion(
             self,
             DEPENDENCY_LAYER_ID,
-            code=layer_code("dependency", project_dependencies(), RUNTIME, PYTHON_VERSION, props.skip_bundling),
+            # Bytecode: every API function's cold start imports from this layer. The serving layer stays
+            # source-only, to keep its size clear of Lambda's limit; its container image is precompiled.
+            code=layer_code(
+                "dependency", project_dependencies(), RUNTIME, PYTHON_VERSION, props.skip_bundling, bytecode=True
+            ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="trackway runtime dependencies (pyproject [project].dependencies)",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,49 @@ def test_a_layer_at_the_budget_passes(tmp_path: Path, monkeypatch: pytest.Monkey
     budget = LAMBDA_UNZIPPED_LIMIT - code_bytes()
     monkeypatch.setattr(subprocess, "run", _fake_pip({"numpy/_core.so": budget}))
     assert LocalPipBundling("serving", ("x",), "3.14", skip=False).try_bundle(str(tmp_path), image=IMAGE)
+
+
+def test_the_dependency_layer_ships_bytecode_that_never_checks_timestamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_run = subprocess.run
+    pip = _fake_pip({})
+
+    def run(command: list[str], **kwargs: Any) -> Any:
+        if "pip" in command:
+            (tmp_path / "python" / "pkg").mkdir(parents=True)
+            (tmp_path / "python" / "pkg" / "core.py").write_text("VALUE = 1\n")
+            return pip(command, **kwargs)
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert LocalPipBundling("dependency", ("x",), here, skip=False, bytecode=True).try_bundle(
+        str(tmp_path), image=IMAGE
+    )
+    [compiled] = (tmp_path / "python" / "pkg" / "__pycache__").glob("core.*.pyc")
+    assert compiled.name == f"core.{sys.implementation.cache_tag}.pyc"
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert flags == 0b01  # hash-based, source never checked: valid whatever mtime the zip gives core.py
+
+
+def test_without_the_runtimes_python_the_layer_is_built_as_source_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(subprocess, "run", _fake_pip({"pkg/core.py": 10}))
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    assert LocalPipBundling("dependency", ("x",), "3.99", skip=False, bytecode=True).try_bundle(
+        str(tmp_path), image=IMAGE
+    )
+    assert not list(tmp_path.rglob("*.pyc"))
+    assert "no python3.99 on this machine, so the dependency layer ships without bytecode" in capsys.readouterr().err
+
+
+def test_the_docker_fallback_compiles_bytecode_with_the_runtimes_python() -> None:
+    assert "compileall" not in docker_command(("pandas",), "3.14", 1)
+    command = docker_command(("pandas",), "3.14", 1, bytecode=True)
+    assert "python -m compileall -q -j 0 --invalidation-mode unchecked-hash /asset-output/python" in command
+    assert command.index("compileall") < command.index("du -sb")  # the size check counts the bytecode
 
 
 def test_the_function_code_counts_against_the_limit_too() -> None:
