@@ -1,8 +1,10 @@
 """Upload and download throughput of one 200 MB artifact through the mlflow client, side by side:
 
 - trackway's local stack: the mlflow 3.17.2 client uploads in presigned multipart parts straight to S3
-  (s3rver), with MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true and a 5 MiB minimum; it downloads with ranged
-  GETs of a presigned URL (it reads `multipart_downloads_enabled` from server-info).
+  (s3rver): with the trackway plugin installed (`sdk[mlflow]`, as `make install` does) the plugin's
+  artifact repository does it, and without it mlflow's own proxy multipart upload does, which the
+  environment below turns on for files over 5 MiB. It downloads with ranged GETs of a presigned URL (it
+  reads `multipart_downloads_enabled` from server-info). bench/plugin_uploads.py compares the two paths.
 - `mlflow server --serve-artifacts` (sqlite backend, local artifacts directory, 127.0.0.1): the same
   client streams the bytes through the server, a PUT and a GET.
 
