@@ -116,12 +116,12 @@ class RegistryChange:
     delete_model: bool = False
 
 
-class RegistryStore(ABC):
+class RegistryStore(PolicyStore):
     """Registered models and their versions.
 
     Getters raise `NotFound` for a missing entity unless they say otherwise. Every write of an existing
     model is conditional on the `revision` it was read at and raises `Conflict` when another writer got
-    there first; the caller re-reads and retries.
+    there first; the caller re-reads and retries under `policy`.
     """
 
     @abstractmethod

@@ -9,9 +9,10 @@ import pytest
 
 from tests.support.fake_deployments import FakeRuns
 from tests.support.fake_registry import InMemoryRegistryStore
+from trackway_backend.concurrency import RetryPolicy
 from trackway_backend.domain import LoggedModel, LoggedModelStatus
-from trackway_backend.errors import AlreadyExists, Conflict, InvalidParameter, NotFound
-from trackway_backend.logic.registry import aliases, changes, models, stages, versions
+from trackway_backend.errors import AlreadyExists, InvalidParameter, NotFound, Unavailable
+from trackway_backend.logic.registry import aliases, models, stages, versions
 from trackway_backend.logic.registry.search import search_versions
 from trackway_backend.registry_domain import Stage
 
@@ -40,12 +41,9 @@ def tracking() -> FakeRuns:
 
 @pytest.fixture
 def store() -> InMemoryRegistryStore:
-    return InMemoryRegistryStore()
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(changes.time, "sleep", lambda _: None)
+    registry = InMemoryRegistryStore()
+    registry.policy = RetryPolicy(sleep=lambda _: None)  # the shared policy, without its waits
+    return registry
 
 
 def new_version(store: InMemoryRegistryStore, name: str = "iris", source: str = RUN_SOURCE, **kw: Any) -> str:
@@ -89,11 +87,12 @@ def test_versions_are_numbered_from_one_without_gaps_even_when_commits_lose_race
     assert store.get_model("iris").last_version == 3
 
 
-def test_a_writer_that_keeps_losing_gives_up_with_conflict(store: InMemoryRegistryStore) -> None:
+def test_a_writer_that_keeps_losing_is_told_to_retry_later_not_refused(store: InMemoryRegistryStore) -> None:
     models.create(store, "iris", {}, None, None)
-    store.lose_races = changes.MAX_ATTEMPTS
-    with pytest.raises(Conflict):
+    store.lose_races = store.policy.max_attempts
+    with pytest.raises(Unavailable) as refused:
         new_version(store)
+    assert refused.value.retry_after >= 1
     assert types(store) == ["registered_model.created"]
 
 

@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 
-from trackway_backend.errors import Conflict
 from trackway_backend.ports import RegistryChange, RegistryStore
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel, Stage
-
-MAX_ATTEMPTS = 40
-_BASE_DELAY = 0.005
-_MAX_DELAY = 0.25
 
 Change = Callable[[RegisteredModel], RegistryChange | None]
 
 
-def modify(
-    store: RegistryStore, name: str, change: Change, sleep: Callable[[float], None] = time.sleep
-) -> RegistryChange:
-    """Apply `change` to the freshly read model until its commit wins.
+def modify(store: RegistryStore, name: str, change: Change) -> RegistryChange:
+    """Apply `change` to the freshly read model until its commit wins, under the store's concurrency policy.
 
     `change` may return None when there is nothing to write (the change is then returned empty). Writers
-    of one model are serialised by its revision, so under contention each retry waits a jittered,
-    growing delay; MLflow clients do not retry a 409, so the contention is absorbed here.
+    of one model are serialised by its revision; a lost race is re-read and retried with backoff, and a
+    model with too many writers for the policy's budget is answered 503 with Retry-After, never 409.
     """
-    for attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> RegistryChange:
         model = store.get_model(name)
         pending = change(model)
         if pending is None:
             return RegistryChange(model)
-        try:
-            store.commit(pending)
-            return pending
-        except Conflict:
-            sleep(random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt)))
-    raise Conflict(f"Registered model '{name}' is being changed by too many writers at once; retry")
+        store.commit(pending)
+        return pending
+
+    return store.policy.run(attempt, serialize=f"registered-model:{name}")
 
 
 def latest_by_stage(versions: list[ModelVersion]) -> dict[Stage, int]:
