@@ -28,6 +28,10 @@ def catalog(ctx: Context) -> list[Workload]:
         Workload("log_batch_10", "log-batch, 10 metrics", tracking_workloads.log_batch_10),
         Workload("log_batch_500", "log-batch, 500 metrics", tracking_workloads.log_batch_500),
         Workload("log_batch_mixed", "log-batch, 10 metrics + 5 params + 5 tags", tracking_workloads.log_batch_mixed),
+        Workload(
+            "log_metrics_step", "log_metrics per step: log-batch of 50 metrics", tracking_workloads.log_metrics_step
+        ),
+        Workload("log_metric_point", "log_metric per point (5 keys a step)", tracking_workloads.log_metric_point),
         Workload("get_run", "get run (50 metrics, 20 params, 14 tags)", tracking_workloads.get_run),
         Workload(
             "metric_history", f"get-history, {s.history_points:,}-point metric", tracking_workloads.metric_history

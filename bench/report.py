@@ -15,6 +15,8 @@ def _cell(result: dict[str, Any] | None) -> str:
         return "not measured"
     if "error" in result:
         return "error"
+    if "wrong" in result:
+        return "WRONG"
     return f"{result['p50_ms']:,.1f} / {result['p95_ms']:,.1f}"
 
 
@@ -64,7 +66,7 @@ def notes(results: dict[str, Any]) -> str:
     lines = []
     for name, target in results["targets"].items():
         for key, result in target["workloads"].items():
-            for kind in ("not_measured", "error"):
+            for kind in ("not_measured", "error", "wrong"):
                 if result and kind in result:
                     title = results["titles"].get(key, key)
                     lines.append(f"- {name} / {title}: {kind.replace('_', ' ')}: {result[kind]}")

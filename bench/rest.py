@@ -106,6 +106,10 @@ class MlflowRest:
         }
         self.call("POST", f"{_API}/runs/log-batch", body)
 
+    def log_metric(self, run_id: str, key: str, value: float, timestamp: int, step: int) -> None:
+        body = {"run_id": run_id, "key": key, "value": value, "timestamp": timestamp, "step": step}
+        self.call("POST", f"{_API}/runs/log-metric", body)
+
     def get_run(self, run_id: str) -> dict[str, Any]:
         return self.call("GET", f"{_API}/runs/get", run_id=run_id)["run"]
 

@@ -95,6 +95,8 @@ def _run_workload(ctx: Context, key: str, action: Callable[[Context], Any]) -> d
         line = f"p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms, {summary['ops_per_s']:.1f} ops/s"
     except NotServed as reason:
         summary, line = {"not_measured": str(reason)}, f"not measured: {reason}"
+    except AssertionError as wrong:  # a workload's answer check failed: its time means nothing
+        summary, line = {"wrong": str(wrong)[:500]}, f"WRONG {wrong}"
     except Exception as error:  # one broken workload must not hide the others' results
         traceback.print_exc()
         summary, line = {"error": f"{type(error).__name__}: {error}"[:500]}, f"ERROR {error}"

@@ -4,6 +4,7 @@ search_experiments."""
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from bench.context import RUN_TAGS, Context
 from bench.rest import MlflowRest
@@ -12,6 +13,24 @@ from bench.timing import Measurement, measure
 FILTER = "metrics.m0 > 0.5 and params.p0 = 'a'"
 ORDER_BY = ["metrics.m1 DESC"]
 _START_TIME = 1_700_000_000_000
+
+
+def _values(index: int) -> list[float]:
+    return [((index * prime) % 1000) / 1000 for prime in (7919, 104_729, 1_299_709)]
+
+
+def _param(index: int) -> str:
+    return "abcd"[index % 4]
+
+
+def expected_filtered(runs: int, limit: int) -> list[float]:
+    """The m1 values FILTER + ORDER_BY must return, from the seed's formula (ties share a value)."""
+    matching = [_values(i)[1] for i in range(runs) if _values(i)[0] > 0.5 and _param(i) == "a"]
+    return sorted(matching, reverse=True)[:limit]
+
+
+def _metric(run: dict[str, Any], key: str) -> float | None:
+    return next((m["value"] for m in run["data"].get("metrics", []) if m["key"] == key), None)
 
 
 class SearchData:
@@ -27,11 +46,13 @@ class SearchData:
 
         def seed(rest: MlflowRest, index: int) -> None:
             run_id = rest.create_run(experiment_id, _START_TIME + index, RUN_TAGS)
-            values = [((index * prime) % 1000) / 1000 for prime in (7919, 104_729, 1_299_709)]
             rest.log_batch(
                 run_id,
-                [{"key": f"m{k}", "value": v, "timestamp": _START_TIME, "step": 0} for k, v in enumerate(values)],
-                {"p0": "abcd"[index % 4], "p1": str(index % 10), "p2": f"value-{index}"},
+                [
+                    {"key": f"m{k}", "value": v, "timestamp": _START_TIME, "step": 0}
+                    for k, v in enumerate(_values(index))
+                ],
+                {"p0": _param(index), "p1": str(index % 10), "p2": f"value-{index}"},
             )
 
         ctx.parallel(seed, ctx.sizes.search_runs, "runs")
@@ -55,10 +76,13 @@ def search_runs_filtered(ctx: Context, data: SearchData) -> Measurement:
     experiment_id = data.experiment_id
     rest = ctx.client()
 
+    expected = expected_filtered(ctx.sizes.search_runs, 100)
+
     def op(_seq: int) -> None:
         runs = rest.search_runs([experiment_id], 100, FILTER, ORDER_BY).get("runs", [])
-        if not runs:
-            raise AssertionError("the filtered search found no runs")
+        found = [_metric(run, "m1") for run in runs]
+        if found != expected:
+            raise AssertionError(f"the filtered search returned m1 = {found[:5]}…, expected {expected[:5]}…")
 
     return measure(lambda _client: op, 1, ctx.sizes.search_ops, ctx.sizes.repetitions)
 

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 class Sizes:
     repetitions: int = 3
     clients: int = 8  # concurrent clients for the write workloads (each logs to its own run)
+    heavy_clients: int = 2  # for the heavy phases (500-key log-batch)
     create_run_ops: int = 10  # per client and repetition
     log_batch_10_ops: int = 15
     log_batch_500_ops: int = 3
     mixed_ops: int = 10
+    log_metrics_ops: int = 15  # steps of 50 metrics per client
+    log_metric_steps: int = 4  # steps of 5 single-point log-metric calls per client
     get_run_ops: int = 40
     history_points: int = 20_000
     history_ops: int = 5
@@ -33,10 +36,13 @@ FULL = Sizes()
 QUICK = Sizes(
     repetitions=3,
     clients=2,
+    heavy_clients=2,
     create_run_ops=3,
     log_batch_10_ops=3,
     log_batch_500_ops=2,
     mixed_ops=3,
+    log_metrics_ops=3,
+    log_metric_steps=2,
     get_run_ops=5,
     history_points=2_000,
     history_ops=2,
