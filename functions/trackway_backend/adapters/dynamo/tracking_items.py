@@ -21,16 +21,19 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 META = "#META"
 
 
 class ByCollection(GlobalSecondaryIndex["TrackingItem"]):  # type: ignore[no-untyped-call]
+    """Listings read only keys from the index and then the items consistently (ADR 008), so it projects
+    keys only: a write that changes no key attribute (every summary update) does not write the index."""
+
     class Meta:
         index_name = "gsi1"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
