@@ -83,11 +83,13 @@ class RunItem(TrackingItem, discriminator="run"):
     end_time = NumberAttribute(null=True)
     artifact_uri = UnicodeAttribute()
     lifecycle_stage = UnicodeAttribute()
-    params: JSONAttribute = JSONAttribute(default=dict)
-    tags: JSONAttribute = JSONAttribute(default=dict)
-    # key -> [value, timestamp, step, model_id, dataset_name, dataset_digest]; a JSON string because
-    # DynamoDB numbers cannot hold NaN or ±Inf and the summary is always read whole.
-    metrics: JSONAttribute = JSONAttribute(default=dict)
+    # Params, tags and latest metrics as zlib-compressed JSON (tracking_mapping owns the layout): every
+    # logging request rewrites the summary, and compressed it fits in one or two write units instead of four.
+    summary = BinaryAttribute(legacy_encoding=False, null=True)
+    # Items written before `summary` carry these three JSON strings instead; they still read.
+    params: JSONAttribute = JSONAttribute(null=True)
+    tags: JSONAttribute = JSONAttribute(null=True)
+    metrics: JSONAttribute = JSONAttribute(null=True)
     revision = NumberAttribute(default=0)
 
 
