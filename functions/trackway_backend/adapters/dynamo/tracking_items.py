@@ -8,6 +8,7 @@
 | run summary     | RUN#<run_id>       | #META                   | RUNS#<exp>#<shard> | <start_time>#<run_id> |
 | run input       | RUN#<run_id>       | INPUT#… / OUTPUT#…      |                    |                       |
 | metric chunk    | HIST#<run_id>#<key>| <step>#<timestamp>#<h>  |                    |                       |
+| shared chunk    | HIST#<run_id>      | <step>#<timestamp>#<h>  |                    |                       |
 | logged model    | LM#<model_id>      | #META                   | LMS#<exp>          | <created>#<model_id>  |
 """
 
@@ -105,6 +106,11 @@ class MetricChunkItem(TrackingItem, discriminator="metric_chunk"):
     model_id = UnicodeAttribute(null=True)
     dataset_name = UnicodeAttribute(null=True)
     dataset_digest = UnicodeAttribute(null=True)
+
+
+class SharedChunkItem(TrackingItem, discriminator="shared_chunk"):
+    # Points of several keys from one request, each too few for a chunk of their own (history_chunks).
+    payload = BinaryAttribute(legacy_encoding=False)
 
 
 class LoggedModelItem(TrackingItem, discriminator="logged_model"):
