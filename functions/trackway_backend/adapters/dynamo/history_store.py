@@ -55,9 +55,7 @@ class DynamoMetricHistoryStore(DynamoStoreBase, MetricHistoryStore):
         self.requests += 1  # two queries: the key's own partition and the run's shared one
         return page
 
-    def _history_page(
-        self, run_id: str, key: str, start: Position | None, skip: int, max_results: int
-    ) -> Page[Metric]:
+    def _history_page(self, run_id: str, key: str, start: Position | None, skip: int, max_results: int) -> Page[Metric]:
         points: list[Metric] = []
         own, shared = self._own_chunks(run_id, key, start), self._shared_chunks(run_id, key, start)
         chunks = heapq.merge(own, shared, key=lambda chunk: chunk[0])
@@ -82,9 +80,7 @@ class DynamoMetricHistoryStore(DynamoStoreBase, MetricHistoryStore):
                 ],
             )
 
-    def _shared_chunks(
-        self, run_id: str, key: str, start: Position | None
-    ) -> Iterator[tuple[Position, list[Metric]]]:
+    def _shared_chunks(self, run_id: str, key: str, start: Position | None) -> Iterator[tuple[Position, list[Metric]]]:
         condition = SharedChunkItem.sk >= start[0] if start else None
         for chunk in SharedChunkItem.query(f"HIST#{run_id}", condition, consistent_read=True):
             groups = history_chunks.shared_points(chunk.payload, key)
