@@ -2,8 +2,10 @@
 
 DynamoDB Local reports no consumed capacity, so units are computed from the items on the wire with
 DynamoDB's published rules: an item's size is the sum of its attribute names and values; a write costs
-ceil(size / 1 KB) per item, doubled inside a transaction, plus the same again for each index the item is
-projected into; an eventually consistent read costs 0.5 per 4 KB read, a consistent one 1 (BatchGetItem: per item).
+ceil(size / 1 KB) per item, doubled inside a transaction; an index is written only when the write changes
+what the index projects (a new entry costs ceil(projected size / 1 KB), and moving an entry to other index
+keys costs the old entry's delete as well), with the projections read from the table itself; an eventually
+consistent read costs 0.5 per 4 KB read, a consistent one 1 (BatchGetItem: per item).
 Run: `.venv/bin/python -m bench.capacity` (starts its own DynamoDB Local).
 """
 
@@ -57,13 +59,15 @@ class Meter:
         self.write_units = self.read_units = 0.0
         self.items_written = self.bytes_written = 0
 
-    def record(self, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+    def record(
+        self, operation: str, params: dict[str, Any], response: dict[str, Any], index_units: float = 0.0
+    ) -> None:
         self.requests[operation] += 1
+        self.write_units += index_units
         for item, transactional in _written_items(operation, params):
             self.items_written += 1
             self.bytes_written += item_size(item)
-            units = math.ceil(item_size(item) / 1024) * (2 if transactional else 1)
-            self.write_units += units * (2 if _INDEX_KEY in item else 1)
+            self.write_units += math.ceil(item_size(item) / 1024) * (2 if transactional else 1)
         read = response.get("Items") or ([response["Item"]] if "Item" in response else [])
         if read:
             self.read_units += math.ceil(sum(item_size(i) for i in read) / 4096) * _read_price(params)
@@ -77,22 +81,84 @@ def _read_price(params: dict[str, Any]) -> float:
     return 1.0 if params.get("ConsistentRead") else 0.5
 
 
-_INDEX_KEY = "gsi1pk"
+Call = Callable[[str, dict[str, Any]], Any]
 
 
-def _written_items(operation: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], bool]]:
+class Indexes:
+    """The global secondary indexes of each table (DescribeTable, once), and what a write costs in them given
+    the item it replaces. A put that takes an item out of an index is not charged: no trackway item does."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, tuple[list[str], list[tuple[list[str], list[str] | None]]]] = {}
+
+    def write_units(self, call: Call, operation: str, params: dict[str, Any]) -> float:
+        """Index write units of a write, from the items it replaces (read before the write is sent)."""
+        units = 0.0
+        for table, item, transactional in _written_items_by_table(operation, params):
+            table_keys, indexes = self._describe(call, table)
+            indexed = [(keys, projected) for keys, projected in indexes if all(k in item for k in keys)]
+            if not indexed:
+                continue
+            key = {name: item[name] for name in table_keys}
+            old = call("GetItem", {"TableName": table, "Key": key, "ConsistentRead": True}).get("Item")
+            for index_keys, projected in indexed:
+                new_entry, old_entry = _entry(item, index_keys, projected), _entry(old, index_keys, projected)
+                if new_entry == old_entry:
+                    continue  # the write changes nothing the index holds: no index write
+                writes = [new_entry]
+                if old_entry is not None and any(old_entry[k] != item[k] for k in index_keys):
+                    writes.append(old_entry)  # the entry moves: the old one is deleted too
+                units += sum(math.ceil(item_size(e) / 1024) for e in writes if e) * (2 if transactional else 1)
+        return units
+
+    def _describe(self, call: Call, table: str) -> tuple[list[str], list[tuple[list[str], list[str] | None]]]:
+        if table not in self._tables:
+            described = call("DescribeTable", {"TableName": table})["Table"]
+            self._tables[table] = (
+                [k["AttributeName"] for k in described["KeySchema"]],
+                [
+                    ([k["AttributeName"] for k in index["KeySchema"]], _projected(index, described))
+                    for index in described.get("GlobalSecondaryIndexes", [])
+                ],
+            )
+        return self._tables[table]
+
+
+def _projected(index: dict[str, Any], table: dict[str, Any]) -> list[str] | None:
+    """The attributes an index entry holds, or None for all of them."""
+    projection = index["Projection"]
+    if projection["ProjectionType"] == "ALL":
+        return None
+    table_keys = [k["AttributeName"] for k in table["KeySchema"]]
+    index_keys = [k["AttributeName"] for k in index["KeySchema"]]
+    return table_keys + index_keys + list(projection.get("NonKeyAttributes", []))
+
+
+def _entry(item: dict[str, Any] | None, index_keys: list[str], projected: list[str] | None) -> dict[str, Any] | None:
+    """The index entry of an item, or None if the item is not in the index (a sparse index)."""
+    if item is None or any(name not in item for name in index_keys):
+        return None
+    return dict(item) if projected is None else {name: item[name] for name in projected if name in item}
+
+
+def _written_items_by_table(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], bool]]:
     if operation == "PutItem":
-        yield params["Item"], False
+        yield params["TableName"], params["Item"], False
     elif operation == "BatchWriteItem":
-        for requests in params["RequestItems"].values():
+        for table, requests in params["RequestItems"].items():
             for request in requests:
                 if "PutRequest" in request:
-                    yield request["PutRequest"]["Item"], False
+                    yield table, request["PutRequest"]["Item"], False
     elif operation == "TransactWriteItems":
         for entry in params["TransactItems"]:
             if "Put" in entry:
-                yield entry["Put"]["Item"], True
-    elif operation == "UpdateItem":
+                yield entry["Put"]["TableName"], entry["Put"]["Item"], True
+
+
+def _written_items(operation: str, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], bool]]:
+    for _, item, transactional in _written_items_by_table(operation, params):
+        yield item, transactional
+    if operation == "UpdateItem":
         yield params["Key"], False  # counters: tiny items; the key bounds the size
 
 
@@ -120,6 +186,7 @@ def _value_size(value: dict[str, Any]) -> int:
 @contextmanager
 def metered() -> Iterator[Meter]:
     meter = Meter()
+    indexes = Indexes()
     original = BaseClient._make_api_call
 
     def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
@@ -127,8 +194,9 @@ def metered() -> Iterator[Meter]:
             return original(client, operation, params)
         if operation in _CAPACITY_OPERATIONS:
             params = {**params, "ReturnConsumedCapacity": "INDEXES"}
+        index_units = indexes.write_units(lambda op, p: original(client, op, p), operation, params)
         response = original(client, operation, params)
-        meter.record(operation, params, response)
+        meter.record(operation, params, response, index_units)
         return response
 
     BaseClient._make_api_call = call  # type: ignore[method-assign]

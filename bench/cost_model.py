@@ -42,6 +42,7 @@ ARTIFACT_DOWNLOADS_PER_FILE = 3
 LAMBDA_GB = 1.0  # tracking function memory (infra/trackway_infra/functions.py)
 LOG_KB_PER_INVOCATION = 1.0  # START/END/REPORT lines plus one structured INFO line
 ITEM_OVERHEAD_BYTES = 100  # DynamoDB bills 100 bytes of index overhead per item
+INDEX_ENTRY_BYTES = 200  # a keys-only gsi1 entry: pk, sk, gsi1pk, gsi1sk of a run summary
 MONTHS_KEPT = 12
 # Assumed Lambda durations (ms) at 1,024 MB on arm64: sequential DynamoDB calls at ~5-10 ms each plus JSON work.
 DURATION_MS = {"batch": 120, "step": 40, "point": 25, "lifecycle": 30, "search": 400, "get_run": 15, "history": 30}
@@ -69,7 +70,7 @@ STYLES = [
         STEPS,
         "log_batch_one_step_50_keys",
         "step",
-        "get_history_1000_points_per_call",
+        "get_history_1000_points_per_step",
     ),
     Style(
         "mlflow.log_metric, one request per point",
@@ -98,9 +99,12 @@ def monthly(units: dict[str, Any], style: Style, months_kept: int = 1) -> list[t
     )
     write_rru = logging_requests * log["read_units"] + runs * sum(u["read_units"] for u in lifecycle)
     rru = search_rru + view_rru + write_rru
-    summary_bytes = units["summary_item_bytes"]  # rewritten by every logging request; stored once (+ GSI copy)
+    summary_bytes = units["summary_item_bytes"]  # rewritten by every logging request; stored once
     history_bytes = log["bytes_written"] - summary_bytes + ITEM_OVERHEAD_BYTES * (log["items_written"] - 1)
-    gb_per_month = runs * (style.requests_per_run * history_bytes + 2 * (summary_bytes + ITEM_OVERHEAD_BYTES)) / 1e9
+    index_bytes = INDEX_ENTRY_BYTES + ITEM_OVERHEAD_BYTES  # the summary's keys-only gsi1 entry
+    gb_per_month = (
+        runs * (style.requests_per_run * history_bytes + summary_bytes + ITEM_OVERHEAD_BYTES + index_bytes) / 1e9
+    )
     stored_gb = gb_per_month * months_kept
     gb_seconds = (
         LAMBDA_GB
@@ -172,8 +176,31 @@ def monthly(units: dict[str, Any], style: Style, months_kept: int = 1) -> list[t
     ]
 
 
+BUDGETS = [  # ADR 010: (cost_units.json "budgets" entry, operation, requests at most, WRU at most)
+    ("log_batch_500_distinct_keys", "log_batch with 500 distinct keys, one point each", 5, None),
+    ("log_metric_1_point", "one log_metric call", None, 4),
+    ("log_metrics_one_step_50_keys", "one step of 50 metrics (log_metrics)", None, 10),
+    ("log_batch_1000_points_10_keys", "1,000 points over 10 keys", 3, 40),
+]
+
+
+def budgets_markdown(units: dict[str, Any]) -> str:
+    rows = ["| operation | budget | requests | WRU | within |", "|---|---|---|---|---|"]
+    for key, operation, max_requests, max_wru in BUDGETS:
+        counted = units["budgets"][key]
+        limits = [f"<= {max_requests} requests" if max_requests else "", f"<= {max_wru} WRU" if max_wru else ""]
+        within = (max_requests is None or counted["requests"] <= max_requests) and (
+            max_wru is None or counted["write_units"] <= max_wru
+        )
+        rows.append(
+            f"| {operation} | {' and '.join(x for x in limits if x)} | {counted['requests']:g} "
+            f"| {counted['write_units']:g} | {'yes' if within else '**NO**'} |"
+        )
+    return "\n".join(rows)
+
+
 def markdown(units: dict[str, Any]) -> str:
-    sections = []
+    sections = ["### Write budgets (ADR 010)\n\n" + budgets_markdown(units)]
     for style in STYLES:
         for months in (1, MONTHS_KEPT):
             lines = monthly(units, style, months)

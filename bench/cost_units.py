@@ -1,13 +1,16 @@
 """Measured DynamoDB requests, write units, read units and item sizes of the operations the cost model
 prices, on DynamoDB Local through the real store code (bench/capacity.py counts them).
 
-The run is the cost model's run: 50 metrics x 1,000 steps, 20 params, the mlflow client's tags.
-Run: `.venv/bin/python -m bench.cost_units` (starts its own DynamoDB Local; ~2 min).
+The run is the cost model's run: 50 metrics x 1,000 steps, 20 params, the mlflow client's tags. Values are
+full-precision floats, as a training loop logs them (they compress as real ones do). `budgets` holds the
+four write-budget rows of ADR 010, each counted on a run of that shape.
+Run: `.venv/bin/python -m bench.cost_units` (starts its own DynamoDB Local; ~5 min).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import tempfile
 from pathlib import Path
@@ -31,8 +34,20 @@ OUT = Path(__file__).with_name("out")
 _T0 = 1_700_000_000_000
 
 
-def _points(steps: range) -> list[Metric]:
-    return [Metric(key, 0.5 + step / STEPS, _T0 + step, step) for step in steps for key in METRICS]
+def step_points(steps: range, keys: list[str] = METRICS) -> list[Metric]:
+    return [Metric(key, _value(k, step), _T0 + step, step) for step in steps for k, key in enumerate(keys)]
+
+
+def _value(key_index: int, step: int) -> float:
+    """A loss-like curve with noise: a full-precision float, as training code logs."""
+    return 1.0 / (1 + step / 100) + math.sin(step * 12.9898 + key_index * 78.233) / 50
+
+
+def _shaped_run(store: DynamoTrackingStore, experiment_id: str) -> str:
+    """A run of the cost model's shape: created with the client's tags, 20 params, a first step of 50 metrics."""
+    run_id = runs.create(store, experiment_id, "bench", None, _T0, dict(RUN_TAGS)).run_id
+    runs.log_batch(store, run_id, step_points(range(1)), PARAMS, {"tag": "v"})
+    return run_id
 
 
 def _training_run(store: DynamoTrackingStore, meter: Meter, experiment_id: str) -> dict[str, Any]:
@@ -48,13 +63,15 @@ def _training_run(store: DynamoTrackingStore, meter: Meter, experiment_id: str) 
     batches = [
         measure(
             meter,
-            lambda start=start: runs.log_batch(store, run_id, _points(range(start, start + steps_per_batch)), {}, {}),
+            lambda start=start: runs.log_batch(
+                store, run_id, step_points(range(start, start + steps_per_batch)), {}, {}
+            ),
         )
         for start in range(0, STEPS, steps_per_batch)
     ]
     out["log_batch_1000_points_50_keys"] = _median(batches)
     out["log_batch_one_step_50_keys"] = measure(
-        meter, lambda: runs.log_batch(store, run_id, _points(range(STEPS, STEPS + 1)), {}, {})
+        meter, lambda: runs.log_batch(store, run_id, step_points(range(STEPS, STEPS + 1)), {}, {})
     )
     out["log_metric_1_point"] = measure(
         meter, lambda: runs.log_batch(store, run_id, [Metric(METRICS[0], 1.0, _T0 + STEPS + 1, STEPS + 1)], {}, {})
@@ -68,11 +85,40 @@ def _training_run(store: DynamoTrackingStore, meter: Meter, experiment_id: str) 
     return out | {"run_id": run_id, "summary_item_bytes": item_size(summary)}
 
 
+def _budgets(store: DynamoTrackingStore, meter: Meter, experiment_id: str, training: dict[str, Any]) -> dict[str, Any]:
+    """The write-budget rows (ADR 010), each on a fresh run of the cost model's shape."""
+    wide = [Metric(f"key_{k:03d}", _value(k, 1), _T0 + 1, 1) for k in range(500)]
+    wide_run = _shaped_run(store, experiment_id)
+    ten_keys_run = _shaped_run(store, experiment_id)
+    return {
+        "budgets": {
+            "log_batch_500_distinct_keys": measure(meter, lambda: runs.log_batch(store, wide_run, wide, {}, {})),
+            "log_metric_1_point": training["log_metric_1_point"],
+            "log_metrics_one_step_50_keys": training["log_batch_one_step_50_keys"],
+            "log_batch_1000_points_10_keys": measure(
+                meter, lambda: runs.log_batch(store, ten_keys_run, step_points(range(1, 101), METRICS[:10]), {}, {})
+            ),
+        }
+    }
+
+
+def _per_step_history(store: DynamoTrackingStore, meter: Meter, experiment_id: str) -> dict[str, Any]:
+    """50 metrics logged one step per request (mlflow.log_metrics), then one of them read back."""
+    run_id = runs.create(store, experiment_id, "bench", None, _T0, dict(RUN_TAGS)).run_id
+    for step in range(STEPS):
+        runs.log_batch(store, run_id, step_points(range(step, step + 1)), {}, {})
+    return {
+        "get_history_1000_points_per_step": measure(
+            meter, lambda: metrics.history(store, run_id, METRICS[1], None, None)
+        )
+    }
+
+
 def _per_call_history(store: DynamoTrackingStore, meter: Meter, experiment_id: str) -> dict[str, Any]:
     """One metric logged one point per request (mlflow.log_metric), then read back."""
     run_id = runs.create(store, experiment_id, "bench", None, _T0, dict(RUN_TAGS)).run_id
     for step in range(STEPS):
-        runs.log_batch(store, run_id, [Metric("loss", 1.0 / (step + 1), _T0 + step, step)], {}, {})
+        runs.log_batch(store, run_id, [Metric("loss", _value(0, step), _T0 + step, step)], {}, {})
     return {
         "get_history_1000_points_per_call": measure(meter, lambda: metrics.history(store, run_id, "loss", None, None))
     }
@@ -83,7 +129,7 @@ def _search(store: DynamoTrackingStore, meter: Meter) -> dict[str, Any]:
     experiment_id = experiments.create(store, "cost-search", "mlflow-artifacts:/", None, {})
     for index in range(SEARCH_RUNS):
         run_id = runs.create(store, experiment_id, "bench", None, _T0 + index, dict(RUN_TAGS)).run_id
-        runs.log_batch(store, run_id, _points(range(STEPS - 1, STEPS)), PARAMS, {"tag": "v"})
+        runs.log_batch(store, run_id, step_points(range(STEPS - 1, STEPS)), PARAMS, {"tag": "v"})
     result = measure(meter, lambda: runs.search(store, [experiment_id], None, ViewType.ACTIVE_ONLY, 1000, [], None))
     result["runs"] = SEARCH_RUNS
     result["read_units_per_run"] = round(result["read_units"] / SEARCH_RUNS, 3)
@@ -97,17 +143,23 @@ def _median(samples: list[dict[str, Any]]) -> dict[str, Any]:
     } | {"samples": len(samples)}
 
 
-def main() -> dict[str, Any]:
+def main(shared_below_points: int | None = None, out: Path | None = OUT / "cost_units.json") -> dict[str, Any]:
+    """Measures everything; `shared_below_points` overrides the history layout's threshold (ADR 010)."""
     scratch = "/dev/shm" if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=scratch) as data, local_engines(Path(data)):
         store = DynamoTrackingStore(TrackingSettings().run_index_shards)
+        if shared_below_points is not None:
+            store.shared_below_points = shared_below_points
         with metered() as meter:
             experiment_id = experiments.create(store, "cost", "mlflow-artifacts:/", None, {})
             results = _training_run(store, meter, experiment_id)
+            results |= _budgets(store, meter, experiment_id, results)
+            results |= _per_step_history(store, meter, experiment_id)
             results |= _per_call_history(store, meter, experiment_id)
             results |= _search(store, meter)
-    OUT.mkdir(exist_ok=True)
-    (OUT / "cost_units.json").write_text(json.dumps(results, indent=2) + "\n")
+    if out is not None:
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 

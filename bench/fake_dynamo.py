@@ -24,6 +24,7 @@ class Write:
     table: str
     item: Item
     transactional: bool
+    previous: Item | None = None  # the item this write replaced
 
 
 class FakeDynamo:
@@ -95,8 +96,10 @@ class FakeDynamo:
         return {"Items": items, "Count": len(items), "ScannedCount": len(items)}
 
     def _put(self, table: str, item: Item, transactional: bool) -> None:
-        self._partition(table, item)[item["sk"]["S"]] = item
-        self._on_write(Write(table, item, transactional))
+        partition = self._partition(table, item)
+        previous = partition.get(item["sk"]["S"])
+        partition[item["sk"]["S"]] = item
+        self._on_write(Write(table, item, transactional, previous))
 
     def _partition(self, table: str, key: Item) -> dict[str, Item]:
         return self._tables[table].setdefault(key["pk"]["S"], {})

@@ -3,8 +3,9 @@
 Drives the real write path (`logic.runs.log_batch` → `DynamoTrackingStore`) against an in-memory DynamoDB
 that records every item written (bench/fake_dynamo.py), second by simulated second, and counts writes and
 write units per partition key, table and GSI (`gsi1pk` = `RUNS#<exp>#<crc32(run) % shards>`). A write
-costs ceil(size / 1 KB) units, doubled in a transaction; an item carrying `gsi1pk` costs the same again
-in the index partition it projects into (ALL projection). DynamoDB's per-partition limit is 1,000 write
+costs ceil(size / 1 KB) units, doubled in a transaction; an item carrying `gsi1pk` writes its index
+partition only when the write changes what the index holds (gsi1 projects keys only: a new run, not a
+summary update; ADR 010). DynamoDB's per-partition limit is 1,000 write
 units/s (and 1,000 writes/s); every partition key must stay under it.
 
 Two client styles, for the same 10 metrics per run per second:
@@ -54,13 +55,22 @@ class PartitionMeter:
             return
         size_units = math.ceil(item_size(write.item) / 1024)
         self._add("table", write.item["pk"]["S"], size_units * (2 if write.transactional else 1))
-        if "gsi1pk" in write.item:
-            self._add("gsi1", write.item["gsi1pk"]["S"], size_units)
+        if "gsi1pk" in write.item and _index_entry(write.item) != _index_entry(write.previous):
+            self._add("gsi1", write.item["gsi1pk"]["S"], math.ceil(item_size(_index_entry(write.item) or {}) / 1024))
 
     def _add(self, where: str, partition: str, units: int) -> None:
         assert self.second is not None
         self.writes[(where, partition, self.second)] += 1
         self.units[(where, partition, self.second)] += units
+
+
+def _index_entry(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What gsi1 holds of an item: its keys (a keys-only projection), or the whole item (ALL)."""
+    if item is None or "gsi1pk" not in item:
+        return None
+    if TrackingItem.by_collection.Meta.projection.projection_type == "ALL":  # type: ignore[attr-defined]
+        return item
+    return {name: item[name] for name in ("pk", "sk", "gsi1pk", "gsi1sk") if name in item}
 
 
 def simulate(

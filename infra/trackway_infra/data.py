@@ -34,15 +34,21 @@ class Data(Construct):
         self._props = props
         self.removal_policy = props.cdk_removal_policy
         self.key = kms.Key.from_key_arn(self, IMPORTED_KEY_ID, props.kms_key_arn) if props.kms_key_arn else None
-        self.tracking = self._table(TRACKING_TABLE_ID, with_gsi=True)
-        self.registry = self._table(REGISTRY_TABLE_ID, with_gsi=True)
+        # Tracking listings take only keys from gsi1 and read the items consistently (ADR 008); keys only
+        # means a summary update, which changes no key, writes no index copy (ADR 010).
+        self.tracking = self._table(TRACKING_TABLE_ID, gsi_projection=dynamodb.ProjectionType.KEYS_ONLY)
+        self.registry = self._table(REGISTRY_TABLE_ID, gsi_projection=dynamodb.ProjectionType.ALL)
         # The outbox feeds the publisher; NEW_IMAGE is all it needs (records are written once).
         self.outbox = self._table(OUTBOX_TABLE_ID, stream=dynamodb.StreamViewType.NEW_IMAGE)
         self.access_logs = self._access_log_bucket()
         self.bucket = self._artifact_bucket()
 
     def _table(
-        self, construct_id: str, *, with_gsi: bool = False, stream: dynamodb.StreamViewType | None = None
+        self,
+        construct_id: str,
+        *,
+        gsi_projection: dynamodb.ProjectionType | None = None,
+        stream: dynamodb.StreamViewType | None = None,
     ) -> dynamodb.Table:
         table = dynamodb.Table(
             self,
@@ -62,12 +68,12 @@ class Data(Construct):
             deletion_protection=self._props.retain,
             removal_policy=self.removal_policy,
         )
-        if with_gsi:
+        if gsi_projection is not None:
             table.add_global_secondary_index(
                 index_name=GSI1_NAME,
                 partition_key=dynamodb.Attribute(name=GSI1_PARTITION_KEY, type=_S),
                 sort_key=dynamodb.Attribute(name=GSI1_SORT_KEY, type=_S),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=gsi_projection,
             )
         return table
 

@@ -7,11 +7,8 @@ from tests.infra.synth import KMS_KEY_ARN, Synth
 
 TABLES = ("TrackingTable", "RegistryTable", "OutboxTable")
 KEY_SCHEMA = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
-GSI1 = {
-    "IndexName": "gsi1",
-    "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-    "Projection": {"ProjectionType": "ALL"},
-}
+GSI1_KEYS = [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}]
+GSI1_PROJECTIONS = {"TrackingTable": "KEYS_ONLY", "RegistryTable": "ALL"}
 
 
 def test_three_tables(each: Synth) -> None:
@@ -33,8 +30,19 @@ def test_table_is_on_demand_with_pitr_and_ttl(default: Synth, table: str) -> Non
 @pytest.mark.parametrize("table", ["TrackingTable", "RegistryTable"])
 def test_tracking_and_registry_have_gsi1(default: Synth, table: str) -> None:
     props = default.by_path(f"Data/{table}")[1]["Properties"]
-    assert props["GlobalSecondaryIndexes"] == [GSI1]
+    gsi1 = {"IndexName": "gsi1", "KeySchema": GSI1_KEYS, "Projection": {"ProjectionType": GSI1_PROJECTIONS[table]}}
+    assert props["GlobalSecondaryIndexes"] == [gsi1]
     assert "StreamSpecification" not in props
+
+
+def test_local_tables_project_gsi1_as_the_stack_does(default: Synth) -> None:
+    """The pynamodb models create the local tables (local/provision.py): they must match the stack."""
+    from trackway_backend.adapters.dynamo.registry_items import RegistryItem
+    from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
+
+    for table, model in (("TrackingTable", TrackingItem), ("RegistryTable", RegistryItem)):
+        (gsi1,) = default.by_path(f"Data/{table}")[1]["Properties"]["GlobalSecondaryIndexes"]
+        assert model.by_collection.Meta.projection.projection_type == gsi1["Projection"]["ProjectionType"]  # type: ignore[attr-defined]
 
 
 def test_outbox_streams_new_images_and_has_no_index(default: Synth) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 
-from trackway_backend.adapters.dynamo import batch
-from trackway_backend.adapters.dynamo.tracking_items import MetricChunkItem
+from trackway_backend.adapters.dynamo import batch, history_chunks
+from trackway_backend.adapters.dynamo.tracking_items import MetricChunkItem, SharedChunkItem
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.concurrency import RetryPolicy
 from trackway_backend.domain import Metric
@@ -27,7 +29,7 @@ def points(keys: int, per_key: int) -> list[Metric]:
     return [Metric(f"k{k}", float(s), 1_700_000_000_000 + s, s) for k in range(keys) for s in range(per_key)]
 
 
-@pytest.mark.parametrize(("keys", "per_key", "budget"), [(10, 100, 3), (500, 1, 25)])
+@pytest.mark.parametrize(("keys", "per_key", "budget"), [(10, 100, 3), (500, 1, 5)])
 def test_a_log_batch_costs_a_handful_of_requests(
     store: DynamoTrackingStore, keys: int, per_key: int, budget: int
 ) -> None:
@@ -52,6 +54,52 @@ def test_history_pages_return_every_point_once(store: DynamoTrackingStore) -> No
     assert steps == list(range(2500))
 
 
+def _all_pages(store: DynamoTrackingStore, run_id: str, key: str, page_size: int) -> list[Metric]:
+    found: list[Metric] = []
+    token = None
+    while True:
+        page = store.history(run_id, key, token, page_size)
+        assert len(page.items) <= page_size
+        found += page.items
+        if not (token := page.next_page_token):
+            return found
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 7, 1000])
+def test_history_merges_own_and_shared_chunks_in_pages(store: DynamoTrackingStore, page_size: int) -> None:
+    """Steps logged one at a time for 20 keys (shared items) interleaved with batches of 30 points of one of
+    them (its own chunks): every page token resumes where the last page stopped, each point comes once."""
+    run_id = a_run(store)
+    expected = []
+    for step in range(0, 90, 3):
+        step_points = [Metric(f"k{k}", float(step), step, step) for k in range(20)]
+        if step % 30 == 0:
+            step_points += [Metric("k3", float(s), s, s) for s in range(step + 1000, step + 1030)]
+        runs.log_batch(store, run_id, step_points, {}, {})
+        expected += [(m.step, m.timestamp, m.value) for m in step_points if m.key == "k3"]
+    found = _all_pages(store, run_id, "k3", page_size)
+    assert sorted((m.step, m.timestamp, m.value) for m in found) == sorted(expected)
+    assert len(found) == len(expected) == 120
+    assert {m.key for m in found} == {"k3"}
+
+
+def test_a_replayed_step_rewrites_the_same_shared_item(store: DynamoTrackingStore) -> None:
+    run_id = a_run(store)
+    step = [Metric(f"k{k}", 0.5, 7, 1) for k in range(50)]
+    for attempt in range(3):
+        store.append_history(run_id, list(reversed(step)) if attempt % 2 else step)
+    assert len(list(SharedChunkItem.query(f"HIST#{run_id}"))) == 1
+    assert [(m.step, m.value) for m in _all_pages(store, run_id, "k49", 10)] == [(1, 0.5)]
+
+
+def test_a_page_token_from_before_shared_chunks_still_reads(store: DynamoTrackingStore) -> None:
+    run_id = a_run(store)
+    runs.log_batch(store, run_id, [Metric("loss", float(s), s, s) for s in range(40)], {}, {})
+    (chunk,) = MetricChunkItem.query(f"HIST#{run_id}#loss")
+    old_token = base64.urlsafe_b64encode(json.dumps({"sk": chunk.sk, "skip": 25}).encode()).decode()
+    assert [m.step for m in store.history(run_id, "loss", old_token, 100).items] == list(range(25, 40))
+
+
 class _FlakyConnection:
     """Leaves the first item of each of the first `failures` BatchWriteItem calls unprocessed."""
 
@@ -72,7 +120,7 @@ def test_unprocessed_items_are_retried_until_written(
     run_id = a_run(store)
     flaky = _FlakyConnection(MetricChunkItem._get_connection(), MetricChunkItem.Meta.table_name, failures=3)
     monkeypatch.setattr(MetricChunkItem, "_get_connection", classmethod(lambda cls: flaky))
-    store.append_history(run_id, points(30, 1))
+    store.append_history(run_id, points(30, history_chunks.SHARED_BELOW_POINTS))  # a chunk per key
     monkeypatch.undo()
     stored = {chunk.pk.rsplit("#", 1)[1] for chunk in MetricChunkItem.scan()}
     assert stored == {f"k{k}" for k in range(30)}

@@ -21,7 +21,6 @@ from trackway_backend.errors import Conflict, TrackwayError
 _SECONDS_PER_DAY = 86_400
 _Item = TypeVar("_Item", bound=TrackingItem)
 _T = TypeVar("_T")
-_KEYS_ONLY = ["pk", "sk", "kind"]
 
 
 class DynamoStoreBase:
@@ -61,13 +60,24 @@ class DynamoStoreBase:
 
     def _index_keys(self, model: type[TrackingItem], partitions: list[str]) -> list[tuple[str, str]]:
         """The table keys of the items in these index partitions, in index order. The index is eventually
-        consistent, so only the keys come from it; callers read the items themselves consistently."""
+        consistent and projects keys only, so only the keys come from it; callers read the items themselves
+        consistently. A raw query: pynamodb would filter on the discriminator, which the index lacks."""
+        connection = model._get_connection()
+        index = model.by_collection.Meta.index_name  # type: ignore[attr-defined]
+        key_names = [model._hash_key_attribute().attr_name, model._range_key_attribute().attr_name]  # type: ignore[no-untyped-call]
 
         def query(partition: str) -> list[tuple[str, str]]:
-            items = self._request(
-                lambda: list(model.by_collection.query(partition, attributes_to_get=_KEYS_ONLY))  # type: ignore[attr-defined]
-            )
-            return [(item.pk, item.sk) for item in items]
+            keys: list[tuple[str, str]] = []
+            start: dict[str, Any] | None = None
+            while True:
+                page = self._request(
+                    lambda: connection.query(
+                        partition, index_name=index, attributes_to_get=key_names, exclusive_start_key=start
+                    )
+                )
+                keys += [(item[key_names[0]]["S"], item[key_names[1]]["S"]) for item in page.get("Items", [])]
+                if not (start := page.get("LastEvaluatedKey")):
+                    return keys
 
         if len(partitions) <= 1:
             return [key for partition in partitions for key in query(partition)]

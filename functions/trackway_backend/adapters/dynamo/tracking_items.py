@@ -8,6 +8,7 @@
 | run summary     | RUN#<run_id>       | #META                   | RUNS#<exp>#<shard> | <start_time>#<run_id> |
 | run input       | RUN#<run_id>       | INPUT#… / OUTPUT#…      |                    |                       |
 | metric chunk    | HIST#<run_id>#<key>| <step>#<timestamp>#<h>  |                    |                       |
+| shared chunk    | HIST#<run_id>      | <step>#<timestamp>#<h>  |                    |                       |
 | logged model    | LM#<model_id>      | #META                   | LMS#<exp>          | <created>#<model_id>  |
 """
 
@@ -21,16 +22,19 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 META = "#META"
 
 
 class ByCollection(GlobalSecondaryIndex["TrackingItem"]):  # type: ignore[no-untyped-call]
+    """Listings read only keys from the index and then the items consistently (ADR 008), so it projects
+    keys only: a write that changes no key attribute (every summary update) does not write the index."""
+
     class Meta:
         index_name = "gsi1"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi1pk = UnicodeAttribute(hash_key=True)
     gsi1sk = UnicodeAttribute(range_key=True)
@@ -80,11 +84,13 @@ class RunItem(TrackingItem, discriminator="run"):
     end_time = NumberAttribute(null=True)
     artifact_uri = UnicodeAttribute()
     lifecycle_stage = UnicodeAttribute()
-    params: JSONAttribute = JSONAttribute(default=dict)
-    tags: JSONAttribute = JSONAttribute(default=dict)
-    # key -> [value, timestamp, step, model_id, dataset_name, dataset_digest]; a JSON string because
-    # DynamoDB numbers cannot hold NaN or ±Inf and the summary is always read whole.
-    metrics: JSONAttribute = JSONAttribute(default=dict)
+    # Params, tags and latest metrics as zlib-compressed JSON (tracking_mapping owns the layout): every
+    # logging request rewrites the summary, and compressed it fits in one or two write units instead of four.
+    summary = BinaryAttribute(legacy_encoding=False, null=True)
+    # Items written before `summary` carry these three JSON strings instead; they still read.
+    params: JSONAttribute = JSONAttribute(null=True)
+    tags: JSONAttribute = JSONAttribute(null=True)
+    metrics: JSONAttribute = JSONAttribute(null=True)
     revision = NumberAttribute(default=0)
 
 
@@ -100,6 +106,11 @@ class MetricChunkItem(TrackingItem, discriminator="metric_chunk"):
     model_id = UnicodeAttribute(null=True)
     dataset_name = UnicodeAttribute(null=True)
     dataset_digest = UnicodeAttribute(null=True)
+
+
+class SharedChunkItem(TrackingItem, discriminator="shared_chunk"):
+    # Points of several keys from one request, each too few for a chunk of their own (history_chunks).
+    payload = BinaryAttribute(legacy_encoding=False)
 
 
 class LoggedModelItem(TrackingItem, discriminator="logged_model"):

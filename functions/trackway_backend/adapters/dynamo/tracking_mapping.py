@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from typing import Any
 
 from trackway_backend.adapters.dynamo.tracking_items import META, ExperimentItem, LoggedModelItem, RunItem
@@ -61,11 +63,26 @@ def run_to_item(run: Run, gsi1pk: str) -> RunItem:
         end_time=run.end_time,
         artifact_uri=run.artifact_uri,
         lifecycle_stage=run.lifecycle_stage.value,
-        params=run.params,
-        tags=run.tags,
-        metrics={key: _packed_metric(m) for key, m in run.metrics.items()},
+        summary=_compressed_summary(run),
         revision=run.revision,
     )
+
+
+def _compressed_summary(run: Run) -> bytes:
+    """{"params", "tags", "metrics"} as JSON, compressed. Metrics are key -> [value, timestamp, step, ...]
+    in JSON (DynamoDB numbers cannot hold NaN or ±Inf); the summary is always read whole."""
+    summary = {
+        "params": run.params,
+        "tags": run.tags,
+        "metrics": {key: _packed_metric(m) for key, m in run.metrics.items()},
+    }
+    return zlib.compress(json.dumps(summary, separators=(",", ":")).encode(), 9)
+
+
+def _summary_of(item: RunItem) -> dict[str, Any]:
+    if item.summary is not None:
+        return json.loads(zlib.decompress(item.summary))  # type: ignore[no-any-return]
+    return {"params": item.params or {}, "tags": item.tags or {}, "metrics": item.metrics or {}}
 
 
 def _packed_metric(metric: Metric) -> list[object]:
@@ -78,6 +95,7 @@ def _packed_metric(metric: Metric) -> list[object]:
 
 
 def run_from_item(item: RunItem) -> Run:
+    summary = _summary_of(item)
     return Run(
         run_id=item.run_id,
         experiment_id=item.experiment_id,
@@ -88,11 +106,11 @@ def run_from_item(item: RunItem) -> Run:
         end_time=None if item.end_time is None else int(item.end_time),
         artifact_uri=item.artifact_uri,
         lifecycle_stage=LifecycleStage(item.lifecycle_stage),
-        params=dict(item.params or {}),
-        tags=dict(item.tags or {}),
+        params=dict(summary["params"]),
+        tags=dict(summary["tags"]),
         metrics={
             key: Metric(key, float(value[0]), int(value[1]), int(value[2]), *(value[3:6] + [None] * (6 - len(value))))
-            for key, value in (item.metrics or {}).items()
+            for key, value in summary["metrics"].items()
         },
         revision=int(item.revision),
     )
