@@ -6,6 +6,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from trackway_backend.concurrency import DEFAULT_POLICY, RetryPolicy
 from trackway_backend.domain import DatasetInput, Experiment, LoggedModel, Metric, Page, Run
@@ -176,3 +177,51 @@ class EventBus(ABC):
 
         Raises when the whole request failed (network, throttling); nothing is known to be accepted then.
         """
+
+
+class OutboxLedger(ABC):
+    """Which outbox events are on the bus. The publisher marks what the bus accepted; the redrive sweep
+    reads what is still waiting (docs/adr/013-event-redrive.md)."""
+
+    @abstractmethod
+    def mark_published(self, event_ids: Sequence[str], now: datetime | None = None) -> int:
+        """Mark these events published (and let them expire); returns how many were marked. An event
+        without an outbox item is skipped, never created. Marking twice is harmless."""
+
+    @abstractmethod
+    def pending(self, written_before: datetime, limit: int) -> list[DomainEvent]:
+        """Up to `limit` events written before `written_before` and not marked published, oldest first."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A pointer the stream's failure destination keeps for a batch it gave up on: no events, only where
+    they were in the stream and when they arrived there."""
+
+    receipt: str
+    shard_id: str
+    first_sequence: str
+    last_sequence: str
+    first_arrival: datetime
+    last_arrival: datetime
+    batch_size: int
+
+    def as_log(self) -> dict[str, object]:
+        return {
+            "shard_id": self.shard_id,
+            "sequence_range": [self.first_sequence, self.last_sequence],
+            "arrival_range": [self.first_arrival.isoformat(), self.last_arrival.isoformat()],
+            "batch_size": self.batch_size,
+        }
+
+
+class DeadLetters(ABC):
+    """The publisher's failure destination (an SQS queue in AWS)."""
+
+    @abstractmethod
+    def receive(self, max_messages: int) -> list[DeadLetter]:
+        """Up to `max_messages` pointers, hidden from other readers for a while; unreadable messages are
+        logged and left in the queue."""
+
+    @abstractmethod
+    def delete(self, letters: Sequence[DeadLetter]) -> None: ...

@@ -60,6 +60,18 @@ class ArtifactSettings(AwsSettings):
 
 class PublisherSettings(AwsSettings):
     event_bus: str = "trackway"
+    outbox_table: str = "trackway-outbox"
+
+
+class RedriveSettings(PublisherSettings):
+    """The redrive sweep (handlers/redrive.py): republishes outbox events still pending after
+    `redrive_after_seconds`, up to `redrive_limit` per round, and clears resolved pointers from
+    `publisher_dlq_url` (unset: no queue to read)."""
+
+    publisher_dlq_url: str | None = None
+    sqs_endpoint: str | None = None
+    redrive_after_seconds: int = 900
+    redrive_limit: int = 1000
 
 
 class ApprovalSettings(AwsSettings):

@@ -14,9 +14,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from trackway_infra.constants import FunctionName
+from trackway_infra.constants import GSI1_NAME, FunctionName
 from trackway_infra.data import Data
 from trackway_infra.functions import BackendFunctions
 from trackway_infra.nag import logical_id, suppress
@@ -45,6 +46,13 @@ ARTIFACT_OBJECT_ACTIONS: Final = (
     "s3:ListMultipartUploadParts",
 )
 ARTIFACT_BUCKET_ACTIONS: Final = ("s3:ListBucket", "s3:ListBucketMultipartUploads")
+# The outbox ledger (docs/adr/013-event-redrive.md): the publisher marks accepted events published; redrive
+# reads the pending index, confirms on the table, republishes and marks. Nothing else, no wildcards.
+PUBLISHER_OUTBOX_ACTIONS: Final = ("dynamodb:UpdateItem",)
+REDRIVE_OUTBOX_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+REDRIVE_INDEX_ACTIONS: Final = ("dynamodb:Query",)
+# What a function needs of a customer-managed table key to read and update items.
+TABLE_KEY_ACTIONS: Final = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
 
 class Access(Construct):
@@ -56,6 +64,7 @@ class Access(Construct):
         data: Data,
         functions: BackendFunctions,
         bus: events.IEventBus,
+        publisher_dlq: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self._data = data
@@ -67,6 +76,23 @@ class Access(Construct):
         self._grant_artifacts(functions[FunctionName.ARTIFACTS], write=True)
         self._grant_artifacts(functions[FunctionName.SERVING], write=False)
         bus.grant_put_events_to(functions[FunctionName.PUBLISHER])
+        self._grant_outbox_ledger(functions[FunctionName.PUBLISHER], PUBLISHER_OUTBOX_ACTIONS, ())
+        redrive = functions[FunctionName.REDRIVE]
+        self._grant_outbox_ledger(redrive, REDRIVE_OUTBOX_ACTIONS, REDRIVE_INDEX_ACTIONS)
+        bus.grant_put_events_to(redrive)
+        publisher_dlq.grant_consume_messages(redrive)
+
+    def _grant_outbox_ledger(
+        self, function: lambda_.Function, table_actions: tuple[str, ...], index_actions: tuple[str, ...]
+    ) -> None:
+        outbox = self._data.outbox
+        function.add_to_role_policy(iam.PolicyStatement(actions=list(table_actions), resources=[outbox.table_arn]))
+        if index_actions:
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(index_actions), resources=[f"{outbox.table_arn}/index/{GSI1_NAME}"])
+            )
+        if self._data.key:
+            self._data.key.grant(function, *TABLE_KEY_ACTIONS)
 
     def _suppress_table_wildcards(self, function: lambda_.Function, tables: list[dynamodb.Table]) -> None:
         applies_to = [f"Resource::<{logical_id(table)}.Arn>/index/*" for table in tables]

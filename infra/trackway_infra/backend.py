@@ -16,6 +16,7 @@ from trackway_infra.constants import (
     FUNCTIONS_ID,
     OBSERVABILITY_ID,
     SERVING_ID,
+    FunctionName,
 )
 from trackway_infra.data import Data
 from trackway_infra.events import EventRouting
@@ -38,7 +39,14 @@ class TrackwayBackend(Construct):
         self.sagemaker = SageMakerServing(self, SERVING_ID, props=props, data=self.data) if props.sagemaker else None
         self.functions = BackendFunctions(self, FUNCTIONS_ID, props=props, values=self._settings_values())
         self.events = EventRouting(self, EVENTS_ID, props=props, data=self.data, functions=self.functions)
-        Access(self, ACCESS_ID, data=self.data, functions=self.functions, bus=self.events.bus)
+        Access(
+            self,
+            ACCESS_ID,
+            data=self.data,
+            functions=self.functions,
+            bus=self.events.bus,
+            publisher_dlq=self.events.publisher_dlq,
+        )
         if self.sagemaker:
             self.sagemaker.grant(self.functions)
         self.api = Api(self, API_ID, props=props, functions=self.functions)
@@ -57,6 +65,7 @@ class TrackwayBackend(Construct):
                 "PublisherDlq": self.events.publisher_dlq,
                 **{f"{name.value.capitalize()}Dlq": q for name, q in self.functions.dead_letter_queues.items()},
             },
+            stream_consumers={"Publisher": self.functions[FunctionName.PUBLISHER]},
         )
 
     @property
@@ -75,6 +84,7 @@ class TrackwayBackend(Construct):
             # The bus is created with exactly this name; a literal avoids a function -> bus dependency.
             "event_bus": props.event_bus_name,
             "run_index_shards": str(props.run_index_shards),
+            "redrive_after_seconds": str(props.redrive_after_minutes * 60),
             "deleted_retention_days": str(props.deleted_retention_days),
             "presigned_url_seconds": str(props.presigned_url_seconds),
             "serving_target": props.serving_target.value,

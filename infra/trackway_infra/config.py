@@ -128,6 +128,11 @@ class TrackwayProps:
     event_retry_attempts: int = 8
     event_max_age_hours: int = 24
     stream_retry_attempts: int = 10
+    # The redrive function runs every `redrive_interval_minutes` and republishes outbox events still pending
+    # after `redrive_after_minutes`; the publisher's IteratorAge alarm fires at `iterator_age_alarm_minutes`.
+    redrive_interval_minutes: int = 5
+    redrive_after_minutes: int = 15
+    iterator_age_alarm_minutes: int = 10
     abort_multipart_days: int = 7
     noncurrent_version_days: int = 30
     # Synthesize without running pip: for tests and offline CI only; the functions would lack their deps.
@@ -152,6 +157,9 @@ class TrackwayProps:
             "event_max_age_hours",
             "abort_multipart_days",
             "noncurrent_version_days",
+            "redrive_interval_minutes",
+            "redrive_after_minutes",
+            "iterator_age_alarm_minutes",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
@@ -159,6 +167,8 @@ class TrackwayProps:
             raise ValueError("retry attempts out of range (events 0..185, stream 0..10000)")
         if not 60 <= self.event_max_age_hours * 3600 <= 86_400:
             raise ValueError("event_max_age_hours must be at most 24")
+        if self.iterator_age_alarm_minutes >= 24 * 60:
+            raise ValueError("iterator_age_alarm_minutes must be under 24 hours, the stream's retention")
         if self.presigned_url_seconds > 43_200:
             raise ValueError("presigned_url_seconds must be at most 12 hours (Lambda role credentials)")
         if not 128 <= self.serving_memory_mb <= 10_240:

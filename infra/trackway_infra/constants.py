@@ -62,6 +62,7 @@ class FunctionName(StrEnum):
     PUBLISHER = "publisher"
     APPROVAL = "approval"
     DEPLOYMENT = "deployment"
+    REDRIVE = "redrive"
 
     @property
     def construct_id(self) -> str:
@@ -83,6 +84,7 @@ EVENT_BUS_ID: Final = "Bus"
 ARCHIVE_ID: Final = "Archive"
 TARGET_DLQ_SUFFIX: Final = "Dlq"
 EVENT_SOURCE_PREFIX: Final = "trackway."
+REDRIVE_SCHEDULE_ID: Final = "RedriveSchedule"
 
 # Serving (SageMaker target only).
 SERVING_ID: Final = "SageMakerServing"

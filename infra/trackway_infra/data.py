@@ -38,8 +38,11 @@ class Data(Construct):
         # means a summary update, which changes no key, writes no index copy (ADR 010).
         self.tracking = self._table(TRACKING_TABLE_ID, gsi_projection=dynamodb.ProjectionType.KEYS_ONLY)
         self.registry = self._table(REGISTRY_TABLE_ID, gsi_projection=dynamodb.ProjectionType.ALL)
-        # The outbox feeds the publisher; NEW_IMAGE is all it needs (records are written once).
-        self.outbox = self._table(OUTBOX_TABLE_ID, stream=dynamodb.StreamViewType.NEW_IMAGE)
+        # The outbox feeds the publisher; NEW_IMAGE is all it needs (records are written once, then only
+        # marked published). Its gsi1 is the sparse index of events still pending, which redrive reads whole.
+        self.outbox = self._table(
+            OUTBOX_TABLE_ID, gsi_projection=dynamodb.ProjectionType.ALL, stream=dynamodb.StreamViewType.NEW_IMAGE
+        )
         self.access_logs = self._access_log_bucket()
         self.bucket = self._artifact_bucket()
 

@@ -20,11 +20,14 @@ from trackway_infra.constants import (
     EVENT_BUS_ID,
     EVENT_SOURCE_PREFIX,
     PUBLISHER_DLQ_ID,
+    REDRIVE_SCHEDULE_ID,
     RULES_FILE,
     FunctionName,
 )
+from trackway_infra.contract import RedriveSettings
 from trackway_infra.data import Data
 from trackway_infra.functions import BackendFunctions
+from trackway_infra.nag import suppress
 from trackway_infra.queues import dead_letter_queue
 
 # EventBridge pattern keys -> aws_events.EventPattern fields; anything else in rules.json is an error.
@@ -80,6 +83,7 @@ class EventRouting(Construct):
         )
         self.publisher_dlq = dead_letter_queue(self, PUBLISHER_DLQ_ID, data.removal_policy)
         self._connect_outbox(props, data, functions[FunctionName.PUBLISHER])
+        self.redrive_schedule = self._schedule_redrive(props, functions[FunctionName.REDRIVE])
         self.rules = {name: self._rule(name, rule, props, functions) for name, rule in load_rules().items()}
 
     def _connect_outbox(self, props: TrackwayProps, data: Data, publisher: lambda_.Function) -> None:
@@ -98,6 +102,24 @@ class EventRouting(Construct):
                 filters=[lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT")})],
             )
         )
+
+    def _schedule_redrive(self, props: TrackwayProps, redrive: lambda_.Function) -> events.Rule:
+        """Redrive runs on a schedule (default bus) and reads the publisher's dead-letter queue."""
+        redrive.add_environment(RedriveSettings.env_prefix + "PUBLISHER_DLQ_URL", self.publisher_dlq.queue_url)
+        schedule = events.Rule(
+            self,
+            REDRIVE_SCHEDULE_ID,
+            description="Republish outbox events still pending; clear the dead letters they resolve",
+            schedule=events.Schedule.rate(Duration.minutes(props.redrive_interval_minutes)),
+            # A missed tick is made up by the next one: no retries, and nothing worth keeping in a DLQ.
+            targets=[targets.LambdaFunction(redrive, retry_attempts=0)],
+        )
+        suppress(
+            schedule,
+            "Serverless-EventBusDLQ",
+            "A schedule tick carries no data: a failed run leaves its work pending and the next tick does it",
+        )
+        return schedule
 
     def _rule(
         self, name: str, rule: Mapping[str, Any], props: TrackwayProps, functions: BackendFunctions

@@ -29,6 +29,7 @@ from trackway_infra.contract import (
     AwsSettings,
     DeploymentSettings,
     PublisherSettings,
+    RedriveSettings,
     RegistrySettings,
     ServingSettings,
     TrackingSettings,
@@ -97,6 +98,12 @@ SPECS: Final[Mapping[FunctionName, FunctionSpec]] = {
         settings_class=PublisherSettings,
         memory_mb=256,
         timeout_seconds=60,
+    ),
+    FunctionName.REDRIVE: FunctionSpec(
+        description="Republishes outbox events still pending and clears resolved publisher dead letters",
+        settings_class=RedriveSettings,
+        memory_mb=256,
+        timeout_seconds=300,
     ),
     FunctionName.APPROVAL: FunctionSpec(
         description="Quality gates on new versions and challengers",
@@ -258,4 +265,6 @@ _SYNC_DLQ_REASONS: Final = {
     ),
     FunctionName.PUBLISHER: "Invoked by a DynamoDB stream event source mapping, whose on-failure SQS "
     "destination is the dead-letter queue; a function DLQ only applies to asynchronous invocations",
+    FunctionName.REDRIVE: "Invoked by a schedule: a failed run leaves the outbox items pending and the "
+    "dead letters in their queue, and the next run sweeps them again; a DLQ would hold only schedule ticks",
 }

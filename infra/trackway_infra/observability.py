@@ -1,4 +1,5 @@
-"""A dashboard, and alarms on API 5xx, function errors and throttles, table throttles and DLQ depth."""
+"""A dashboard, and alarms on API 5xx, function errors and throttles, table throttles, DLQ depth and the
+outbox stream's iterator age (the publisher falling behind: events not yet on the bus)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Observability(Construct):
         functions: Mapping[str, lambda_.IFunction],
         tables: Mapping[str, dynamodb.ITable],
         queues: Mapping[str, sqs.IQueue],
+        stream_consumers: Mapping[str, lambda_.IFunction],
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = self._topic(props) if props.alarm_topic or props.alarm_email else None
@@ -63,6 +65,15 @@ class Observability(Construct):
         for name, queue in queues.items():
             depth = queue.metric_approximate_number_of_messages_visible(period=_PERIOD, statistic="Maximum")
             self._alarm(f"{name}Depth", depth, f"{name} holds failed events to inspect and redrive")
+        iterator_ages = {name: iterator_age(function) for name, function in stream_consumers.items()}
+        for name, age in iterator_ages.items():
+            self._alarm(
+                f"{name}IteratorAge",
+                age,
+                f"{name} is over {props.iterator_age_alarm_minutes} min behind its stream: events are waiting "
+                "(the stream keeps records 24 h; the redrive function republishes from the outbox)",
+                threshold=props.iterator_age_alarm_minutes * 60_000,
+            )
         self.dashboard = cloudwatch.Dashboard(
             self,
             DASHBOARD_ID,
@@ -95,14 +106,15 @@ class Observability(Construct):
                 width=12,
                 left=[q.metric_approximate_number_of_messages_visible(label=n) for n, q in queues.items()],
             ),
+            cloudwatch.GraphWidget(title="Stream iterator age (ms)", width=12, left=list(iterator_ages.values())),
         )
 
-    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str, threshold: float = 1) -> None:
         alarm = cloudwatch.Alarm(
             self,
             f"{construct_id}Alarm",
             metric=metric,
-            threshold=1,
+            threshold=threshold,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -128,6 +140,11 @@ class Observability(Construct):
             dlq = dead_letter_queue(self, f"{ALARM_TOPIC_ID}SubscriptionDlq", RemovalPolicy.DESTROY)
             topic.add_subscription(subscriptions.EmailSubscription(props.alarm_email, dead_letter_queue=dlq))
         return topic
+
+
+def iterator_age(function: lambda_.IFunction) -> cloudwatch.Metric:
+    """The age of the last record a stream-consuming function read: how far behind the stream it is."""
+    return function.metric("IteratorAge", period=Duration.minutes(1), statistic="Maximum")
 
 
 def _table_throttles(name: str, table: dynamodb.ITable) -> cloudwatch.MathExpression:

@@ -37,18 +37,24 @@ def test_tracking_and_registry_have_gsi1(default: Synth, table: str) -> None:
 
 def test_local_tables_project_gsi1_as_the_stack_does(default: Synth) -> None:
     """The pynamodb models create the local tables (local/provision.py): they must match the stack."""
+    from trackway_backend.adapters.dynamo.outbox import OutboxItem
     from trackway_backend.adapters.dynamo.registry_items import RegistryItem
     from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
 
     for table, model in (("TrackingTable", TrackingItem), ("RegistryTable", RegistryItem)):
         (gsi1,) = default.by_path(f"Data/{table}")[1]["Properties"]["GlobalSecondaryIndexes"]
         assert model.by_collection.Meta.projection.projection_type == gsi1["Projection"]["ProjectionType"]  # type: ignore[attr-defined]
+    (pending,) = default.by_path("Data/OutboxTable")[1]["Properties"]["GlobalSecondaryIndexes"]
+    assert OutboxItem.pending.Meta.projection.projection_type == pending["Projection"]["ProjectionType"]  # type: ignore[attr-defined]
 
 
-def test_outbox_streams_new_images_and_has_no_index(default: Synth) -> None:
+def test_outbox_streams_new_images_and_indexes_pending_events(default: Synth) -> None:
     props = default.by_path("Data/OutboxTable")[1]["Properties"]
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-    assert "GlobalSecondaryIndexes" not in props
+    assert props["GlobalSecondaryIndexes"] == [
+        {"IndexName": "gsi1", "KeySchema": GSI1_KEYS, "Projection": {"ProjectionType": "ALL"}}
+    ]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
 def test_dev_tables_are_destroyable_and_use_the_kms_key(full: Synth) -> None:

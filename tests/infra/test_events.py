@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 
 from tests.infra.synth import Synth
+from trackway_backend.adapters.dynamo.outbox import PUBLISHED_RETENTION
 from trackway_infra.events import RULE_TARGETS, event_pattern, load_rules, rule_id
+from trackway_infra.queues import DEAD_LETTER_RETENTION_DAYS
 
 RULES = load_rules()
 
@@ -20,8 +22,32 @@ def test_archive_keeps_every_trackway_event_for_replay(default: Synth) -> None:
     assert props["RetentionDays"] == 90
 
 
-def test_one_rule_per_rules_json_entry(each: Synth) -> None:
-    each.template.resource_count_is("AWS::Events::Rule", len(RULES))
+def test_one_rule_per_rules_json_entry_and_the_redrive_schedule(each: Synth) -> None:
+    each.template.resource_count_is("AWS::Events::Rule", len(RULES) + 1)
+
+
+def test_redrive_runs_on_a_schedule_and_reads_the_publisher_dead_letters(default: Synth) -> None:
+    props = default.by_path("Events/RedriveSchedule")[1]["Properties"]
+    assert props["ScheduleExpression"] == "rate(5 minutes)"
+    assert "EventBusName" not in props  # schedules run on the default bus
+    [target] = props["Targets"]
+    redrive = default.logical_id("Functions/RedriveFunction")
+    assert target["Arn"] == {"Fn::GetAtt": [redrive, "Arn"]}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 0}
+    variables = default.by_path("Functions/RedriveFunction")[1]["Properties"]["Environment"]["Variables"]
+    assert variables["TRACKWAY_PUBLISHER_DLQ_URL"] == {"Ref": default.logical_id("Events/PublisherDlq")}
+    assert variables["TRACKWAY_REDRIVE_AFTER_SECONDS"] == "900"
+    assert variables["TRACKWAY_OUTBOX_TABLE"] == {"Ref": default.logical_id("Data/OutboxTable")}
+
+
+def test_outbox_items_outlive_every_pointer_the_dead_letter_queue_keeps(each: Synth) -> None:
+    """A pointer can wait in the queue 14 days; a published item stays at least as long, and an item never
+    published never expires (no TTL until it is marked), so every pointer still finds its events."""
+    assert PUBLISHED_RETENTION.total_seconds() >= DEAD_LETTER_RETENTION_DAYS * 86_400
+    dlq = each.by_path("Events/PublisherDlq")[1]["Properties"]
+    assert dlq["MessageRetentionPeriod"] == DEAD_LETTER_RETENTION_DAYS * 86_400 <= PUBLISHED_RETENTION.total_seconds()
+    [mapping] = each.resources("AWS::Lambda::EventSourceMapping").values()
+    assert mapping["Properties"]["MaximumRecordAgeInSeconds"] == 86_400
 
 
 @pytest.mark.parametrize("name", sorted(RULES))

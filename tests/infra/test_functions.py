@@ -27,6 +27,7 @@ HANDLERS = {
     FunctionName.PUBLISHER: "trackway_backend.handlers.publisher.handler",
     FunctionName.APPROVAL: "trackway_backend.handlers.approval.handler",
     FunctionName.DEPLOYMENT: "trackway_backend.handlers.deployment.handler",
+    FunctionName.REDRIVE: "trackway_backend.handlers.redrive.handler",
 }
 ASYNC = {FunctionName.APPROVAL, FunctionName.DEPLOYMENT}
 ZIP_FUNCTIONS = [name for name in FunctionName if name is not FunctionName.SERVING]
@@ -44,7 +45,7 @@ def ref(synth: Synth, path: str) -> dict[str, str]:
     return {"Ref": synth.logical_id(path)}
 
 
-def test_seven_functions_and_one_shared_layer(default: Synth) -> None:
+def test_eight_functions_and_one_shared_layer(default: Synth) -> None:
     # The custom-resource provider of the dev stack's auto-deleted buckets is not ours and is not counted.
     assert len(default.resources("AWS::Lambda::Function")) == len(HANDLERS) == len(SPECS)
     default.template.resource_count_is("AWS::Lambda::LayerVersion", 1)

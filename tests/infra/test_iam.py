@@ -22,9 +22,10 @@ EXPECTED_TABLES = {
     FunctionName.REGISTRY: {"registry": "rw", "tracking": "r", "outbox": "w"},
     FunctionName.ARTIFACTS: {"tracking": "r"},
     FunctionName.SERVING: {"registry": "r", "tracking": "r"},
-    FunctionName.PUBLISHER: {},
+    FunctionName.PUBLISHER: {"outbox": "w"},
     FunctionName.APPROVAL: {"registry": "rw", "tracking": "r", "outbox": "w"},
     FunctionName.DEPLOYMENT: {"registry": "rw", "outbox": "w"},
+    FunctionName.REDRIVE: {"outbox": "rw"},
 }
 
 
@@ -143,11 +144,26 @@ def test_publisher_reads_the_stream_puts_on_the_bus_and_sends_to_its_dlq(default
     assert grants[default.logical_id("Events/Bus")] == {"events:PutEvents"}
     assert "sqs:SendMessage" in grants[default.logical_id("Events/PublisherDlq")]
     events_anywhere = {r for r, actions in grants.items() if "events:PutEvents" in actions}
+    assert grants[outbox] == {"dynamodb:UpdateItem"}
     assert events_anywhere == {default.logical_id("Events/Bus")}
 
 
-@pytest.mark.parametrize("name", [n for n in FunctionName if n is not FunctionName.PUBLISHER])
-def test_only_the_publisher_puts_events(each: Synth, name: FunctionName) -> None:
+def test_the_publisher_only_marks_outbox_items_and_redrive_only_reads_the_pending_index(each: Synth) -> None:
+    outbox = each.logical_id("Data/OutboxTable")
+    publisher = role_grants(each, "Functions/PublisherFunctionRole")
+    redrive = role_grants(each, "Functions/RedriveFunctionRole")
+    assert publisher[outbox] == {"dynamodb:UpdateItem"}
+    assert redrive[outbox] == {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"}
+    assert redrive[f"{outbox}/index/gsi1"] == {"dynamodb:Query"}
+    assert redrive[each.logical_id("Events/Bus")] == {"events:PutEvents"}
+    dlq = redrive[each.logical_id("Events/PublisherDlq")]
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= dlq and "sqs:SendMessage" not in dlq
+    tables = {each.logical_id(path) for path in TABLES.values()}
+    assert {r.split("/")[0].split(".")[0] for r in redrive if r.split("/")[0].split(".")[0] in tables} == {outbox}
+
+
+@pytest.mark.parametrize("name", [n for n in FunctionName if n not in (FunctionName.PUBLISHER, FunctionName.REDRIVE)])
+def test_only_the_publisher_and_redrive_put_events(each: Synth, name: FunctionName) -> None:
     grants = role_grants(each, f"Functions/{name.construct_id}Role")
     assert not any("events:PutEvents" in actions for actions in grants.values())
 

@@ -48,8 +48,18 @@ def test_dead_letter_queue_depth_alarms(default: Synth, queue: str) -> None:
     assert props["Threshold"] == 1
 
 
+def test_publisher_iterator_age_alarm(default: Synth) -> None:
+    props = alarm(default, "PublisherIteratorAge")
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Lambda", "IteratorAge", "Maximum")
+    publisher = default.logical_id("Functions/PublisherFunction")
+    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": publisher}}]
+    assert props["Threshold"] == 10 * 60_000
+    assert props["Period"] == 60
+
+
 def test_alarm_count(default: Synth) -> None:
-    default.template.resource_count_is("AWS::CloudWatch::Alarm", 1 + 2 * len(FUNCTIONS) + len(TABLES) + len(DLQS))
+    expected = 1 + 2 * len(FUNCTIONS) + len(TABLES) + len(DLQS) + 1  # the last: the publisher's iterator age
+    default.template.resource_count_is("AWS::CloudWatch::Alarm", expected)
 
 
 def test_dashboard(default: Synth) -> None:
@@ -72,3 +82,5 @@ def test_alarm_topic_is_encrypted_and_notified(full: Synth) -> None:
     )
     assert alarm(full, "Api5xx")["AlarmActions"] == [{"Ref": topic_id}]
     assert alarm(full, "DeploymentDlqDepth")["OKActions"] == [{"Ref": topic_id}]
+    for paging in ("PublisherIteratorAge", "PublisherDlqDepth"):
+        assert alarm(full, paging)["AlarmActions"] == [{"Ref": topic_id}]

@@ -3,41 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 
 import pytest
 
+from tests.support.flaky_bus import FlakyBus
 from tests.support.stream_records import domain_events, stream_event, stream_record
-from trackway_backend.events import DomainEvent
 from trackway_backend.handlers.publisher import publish_stream
 from trackway_backend.logic.publishing import OutboxPublisher
-from trackway_backend.ports import EventBus
-
-
-class FlakyBus(EventBus):
-    """Accepts events unless told to reject an id (N times) or to fail whole requests."""
-
-    def __init__(self) -> None:
-        self.rejections: Counter[str] = Counter()
-        self.failing_requests = 0
-        self.requests: list[list[str]] = []
-        self.accepted: list[str] = []
-
-    def put(self, events: Sequence[DomainEvent]) -> list[str | None]:
-        assert 1 <= len(events) <= self.MAX_ENTRIES
-        self.requests.append([event.event_id for event in events])
-        if self.failing_requests:
-            self.failing_requests -= 1
-            raise ConnectionError("endpoint unreachable")
-        codes: list[str | None] = []
-        for event in events:
-            if self.rejections[event.event_id] > 0:
-                self.rejections[event.event_id] -= 1
-                codes.append("InternalFailure")
-            else:
-                self.accepted.append(event.event_id)
-                codes.append(None)
-        return codes
 
 
 @pytest.fixture

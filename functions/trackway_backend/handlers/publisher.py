@@ -2,7 +2,8 @@
 
 Powertools' BatchProcessor reports partial failures, but records are published 10 per PutEvents rather than
 one at a time. On a failure, the failed record and every record after it are reported, so the stream
-resumes from there (its checkpoint is the lowest failed sequence number) and nothing is skipped.
+resumes from there (its checkpoint is the lowest failed sequence number) and nothing is skipped. Each event
+the bus accepted is marked published in the outbox; the redrive function republishes the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from trackway_backend.adapters.dynamo.outbox import DynamoOutboxLedger, OutboxItem
 from trackway_backend.adapters.dynamo.outbox_stream import event_from_record, is_new_outbox_record
+from trackway_backend.adapters.dynamo.tables import bind
 from trackway_backend.adapters.eventbridge import EventBridgeBus, events_client
 from trackway_backend.events import DomainEvent
 from trackway_backend.logic.publishing import OutboxPublisher
@@ -81,7 +84,11 @@ def publish_stream(
 @lru_cache(maxsize=1)
 def _publisher() -> OutboxPublisher:
     settings = PublisherSettings.from_env()
-    return OutboxPublisher(EventBridgeBus(settings.event_bus, events_client(settings.region, settings.events_endpoint)))
+    bind(OutboxItem, settings.outbox_table, settings)
+    bus = EventBridgeBus(settings.event_bus, events_client(settings.region, settings.events_endpoint))
+    # Every accepted event is marked published in the outbox (one UpdateItem each): what stays unmarked
+    # is what the redrive sweep republishes.
+    return OutboxPublisher(bus, ledger=DynamoOutboxLedger())
 
 
 @logger.inject_lambda_context

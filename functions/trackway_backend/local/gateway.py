@@ -43,6 +43,7 @@ FUNCTION_TIMEOUT_SECONDS = {
     "publisher": 60.0,
     "approval": 120.0,
     "deployment": 300.0,
+    "redrive": 300.0,
 }
 _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml")
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -180,7 +181,7 @@ class Gateway:
             if body is None:
                 status, reply, data = _json(413, {"message": TOO_LARGE})
             elif path.startswith(LOCAL_PREFIX):
-                status, reply, data = self._control(target)
+                status, reply, data = self._control(method, target)
             elif self.ui is not None and match(method, path) is None and not path.startswith("/api/"):
                 # The body is read already (for the limit): hand the UI a stream of it.
                 ui_environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
@@ -195,11 +196,12 @@ class Gateway:
         start_response(f"{status} {_REASONS.get(status, 'Status')}", response_headers)
         return [b"" if method == "HEAD" else data]
 
-    def _control(self, target: str) -> tuple[int, dict[str, str], bytes]:
+    def _control(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
         if self.control_url is None:
             return _json(404, {"message": "Not Found"})
+        request = urllib.request.Request(f"{self.control_url}{target}", method="GET" if method == "HEAD" else method)
         try:
-            with urllib.request.urlopen(f"{self.control_url}{target}", timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, {"content-type": "application/json"}, response.read()
         except urllib.error.HTTPError as error:
             return error.code, {"content-type": "application/json"}, error.read()

@@ -14,7 +14,38 @@ def provision() -> None:
     settings = TrackingSettings.from_env()
     bind_tracking(settings.tracking_table, settings.outbox_table, settings)
     create_missing(TrackingItem, OutboxItem)
+    add_missing_pending_index(settings)
     registry = RegistrySettings.from_env()
     bind_registry(registry.registry_table, registry.tracking_table, registry.outbox_table, registry)
     create_missing(RegistryItem)
     create_missing_bucket(ArtifactSettings.from_env())
+
+
+def add_missing_pending_index(settings: TrackingSettings) -> None:
+    """An outbox table made before the pending index (a data directory from an older version) gets it."""
+    import boto3
+
+    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    table = client.describe_table(TableName=settings.outbox_table)["Table"]
+    name = OutboxItem.pending.Meta.index_name
+    if any(index["IndexName"] == name for index in table.get("GlobalSecondaryIndexes", [])):
+        return
+    client.update_table(
+        TableName=settings.outbox_table,
+        AttributeDefinitions=[
+            {"AttributeName": "gsi1pk", "AttributeType": "S"},
+            {"AttributeName": "gsi1sk", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": name,
+                    "KeySchema": [
+                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )

@@ -54,6 +54,8 @@ class StreamPoller(threading.Thread):
         self._closed: set[str] = set()
         self._shards: list[dict[str, Any]] = []
         self._shards_read_at = 0.0
+        # One reader at a time: the poll loop, or a fault drill's trim.
+        self._reading = threading.Lock()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop_requested.set()
@@ -73,6 +75,25 @@ class StreamPoller(threading.Thread):
 
     def poll_once(self) -> bool:
         """Read each open shard once; True when any records came."""
+        with self._reading:
+            return self._poll_once()
+
+    def trim(self) -> int:
+        """Drop every record not delivered yet, as the stream does with records older than 24 hours (a fault
+        drill: what is dropped here only the outbox's redrive can still publish). Returns how many."""
+        dropped = 0
+        with self._reading:
+            for shard in self._open_shards():
+                shard_id = shard["ShardId"]
+                while records := (response := self._read(shard_id)).get("Records", []):
+                    dropped += sum(1 for record in records if record.get("eventName") == "INSERT")
+                    self._checkpoints[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
+                    self._iterators[shard_id] = response.get("NextShardIterator") or self._iterator(shard_id)
+                self._save_checkpoints()
+        log.warning("fault drill: %d outbox stream records trimmed unpublished", dropped)
+        return dropped
+
+    def _poll_once(self) -> bool:
         busy = False
         for shard in self._open_shards():
             shard_id = shard["ShardId"]

@@ -1,6 +1,8 @@
 """`trackway events tail`: follow the local stack's event stream (`GET /_local/events?after=<cursor>`).
+`trackway events redrive`: republish outbox events still pending (docs/adr/013-event-redrive.md).
 
-Only the local stack (`trackway local`) serves this route; in AWS, events go to EventBridge instead.
+Only the local stack (`trackway local`) serves the `/_local/` routes; in AWS, events go to EventBridge and
+redrive invokes the deployed redrive function with the caller's AWS credentials.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ import argparse
 import json
 import sys
 import time
+from typing import Any
+from urllib.parse import urlencode
 
-from trackway.cli.common import EXIT_OK, client_from
+from trackway.cli.common import EXIT_FAILURE, EXIT_OK, client_from
 from trackway.cli.event_since import parse_since, stamped_at
 from trackway.client import TrackwayClient
 
@@ -23,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="follow the local stack's events",
         description="Events published by the local stack (trackway local).",
     )
-    actions = events.add_subparsers(dest="action", required=True, metavar="{tail}")
+    actions = events.add_subparsers(dest="action", required=True, metavar="{tail,redrive}")
     tail = actions.add_parser(
         "tail",
         help="print events as they happen (local stack only)",
@@ -41,6 +45,27 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     tail.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
     tail.add_argument("--once", action="store_true", help="print what is there (from --since) and exit")
     tail.set_defaults(command=tail_events)
+    redrive = actions.add_parser(
+        "redrive",
+        help="republish outbox events still waiting (the redrive function runs this on a schedule too)",
+        description="Put on the bus every outbox event not yet published, under its own event_id, and clear the "
+        "publisher's dead letters this resolves. With --function, invokes the deployed redrive function "
+        "(AWS credentials from the default chain); without, asks the local stack.",
+    )
+    redrive.add_argument(
+        "--older-than",
+        type=float,
+        default=None,
+        help="only events pending at least this many seconds (default: the function's setting, 900)",
+    )
+    redrive.add_argument("--limit", type=int, default=None, help="events per round (1..10000)")
+    redrive.add_argument(
+        "--function",
+        default=None,
+        help="the deployed redrive function's name or ARN (e.g. trackway's RedriveFunction); omit for the local stack",
+    )
+    redrive.add_argument("--region", default=None, help="AWS region of --function (default: the AWS default)")
+    redrive.set_defaults(command=redrive_events)
 
 
 def tail_events(args: argparse.Namespace) -> int:
@@ -78,3 +103,36 @@ def _last_cursor(client: TrackwayClient) -> str:
         events, cursor = body.get("events") or [], body.get("cursor") or cursor
         if len(events) < _PAGE:
             return cursor
+
+
+def redrive_events(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    if args.older_than is not None:
+        overrides["older_than"] = args.older_than
+    if args.limit is not None:
+        overrides["limit"] = args.limit
+    if args.function:
+        report = _invoke_redrive(args.function, args.region, overrides)
+    else:
+        query = f"?{urlencode(overrides)}" if overrides else ""
+        report = client_from(args).rest.call("POST", f"/_local/events/redrive{query}")
+    print(json.dumps(report, sort_keys=True))
+    return EXIT_FAILURE if "error_code" in report or report.get("not_accepted") else EXIT_OK
+
+
+def _invoke_redrive(function: str, region: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
+    """One synchronous invocation of the redrive function; its answer is the run's report."""
+    import boto3
+
+    older_than = overrides.get("older_than")
+    payload = {"older_than_seconds": None if older_than is None else int(older_than), "limit": overrides.get("limit")}
+    client = boto3.client("lambda", region_name=region)
+    response = client.invoke(
+        FunctionName=function,
+        InvocationType="RequestResponse",
+        Payload=json.dumps({k: v for k, v in payload.items() if v is not None}).encode(),
+    )
+    answer = json.loads(response["Payload"].read() or b"{}")
+    if response.get("FunctionError"):
+        return {"error_code": "FUNCTION_ERROR", "message": str(answer.get("errorMessage", answer))}
+    return answer if isinstance(answer, dict) else {"error_code": "BAD_RESPONSE", "message": str(answer)}

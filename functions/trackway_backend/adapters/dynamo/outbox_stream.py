@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackway_backend.adapters.dynamo.outbox import OutboxItem
+from trackway_backend.adapters.dynamo.outbox import OutboxItem, event_from_item
 from trackway_backend.events import DomainEvent
 
 
@@ -15,15 +15,4 @@ def is_new_outbox_record(record: dict[str, Any]) -> bool:
 
 def event_from_record(record: dict[str, Any]) -> DomainEvent:
     """The event of an INSERT record; raises (ValueError, KeyError) on a record that is not an outbox item."""
-    item = OutboxItem.from_raw_data(record["dynamodb"]["NewImage"])
-    detail = item.detail
-    if not isinstance(detail, dict) or "event_id" not in detail:
-        raise ValueError(f"outbox item {item.pk} has no event envelope")
-    return DomainEvent(
-        source=item.source,
-        detail_type=item.detail_type,
-        data=detail.get("data") or {},
-        actor=detail.get("actor"),
-        event_id=detail["event_id"],
-        timestamp=detail["timestamp"],
-    )
+    return event_from_item(OutboxItem.from_raw_data(record["dynamodb"]["NewImage"]))
