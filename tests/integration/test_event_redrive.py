@@ -136,3 +136,27 @@ def test_redrive_clears_the_sqs_pointers_it_resolved_and_keeps_what_is_unreadabl
     assert (report.dead_letters_read, report.dead_letters_cleared) == (1, 1)
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"  # the unreadable one, kept
+
+
+def test_a_local_outbox_table_from_before_the_pending_index_gets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto import mock_aws
+
+    from trackway_backend.local.provision import add_missing_pending_index
+    from trackway_backend.settings import TrackingSettings
+
+    for key, value in ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        client: Any = boto3.client("dynamodb", region_name="us-east-1")
+        keys = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+        client.create_table(
+            TableName=ENVIRONMENT["TRACKWAY_OUTBOX_TABLE"],
+            KeySchema=keys,
+            AttributeDefinitions=[{"AttributeName": k["AttributeName"], "AttributeType": "S"} for k in keys],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        settings = TrackingSettings.from_env()
+        add_missing_pending_index(settings)
+        add_missing_pending_index(settings)  # a second start changes nothing
+        table = client.describe_table(TableName=ENVIRONMENT["TRACKWAY_OUTBOX_TABLE"])["Table"]
+        assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["gsi1"]

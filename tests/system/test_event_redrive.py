@@ -1,6 +1,8 @@
 """No event lost, through the local stack: the bus goes down while 20 writers make registry and tracking
-changes at once, the stream's records are trimmed unpublished (as after 24 hours), the bus comes back, and
-redrive puts every event written on the bus exactly once, by event_id. Prints the drill's figures."""
+changes at once. The first ten write while the stream poller still runs (it gives up on their records after
+its retries: the dead-letter file); the poller then stalls, the other ten write, and the stream's records are
+trimmed unpublished (as after 24 hours). The bus comes back, nothing arrives by itself, and redrive puts
+every event written on the bus exactly once, by event_id. Prints the drill's figures."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,6 +50,13 @@ def outbox(url: str) -> dict[str, bool]:
     return {item["event_id"]: item["published"] for item in body["events"]}
 
 
+def dead_lettered(data_dir: Path) -> set[str]:
+    """The event ids of the records the local poller gave up on (its dead-letter file keeps whole records)."""
+    path = data_dir / "events" / "publisher-dlq.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return {json.loads(line)["dynamodb"]["NewImage"]["pk"]["S"].removeprefix("EVENT#") for line in lines}
+
+
 def writer(url: str, n: int) -> None:
     """Four events: a model created, a run finished, a model created and deleted."""
     post(url, f"{API}/registered-models/create", {"name": f"drill-{n}"})
@@ -61,11 +71,18 @@ def test_a_bus_outage_past_the_stream_retention_loses_no_event(drill_stack: Stac
     url = drill_stack.url
     cursor = requests.get(f"{url}/_local/events", params={"after": 0, "limit": 10_000}, timeout=30).json()["cursor"]
     assert post(url, "/_local/faults/bus", state="down") == {"state": "down"}
+    half = WRITERS // 2
     with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(lambda n: writer(url, n), range(WRITERS)))
+        list(pool.map(lambda n: writer(url, n), range(half)))
+        assert post(url, "/_local/faults/stream", state="paused") == {"state": "paused"}
+        list(pool.map(lambda n: writer(url, n), range(half, WRITERS)))
     written = outbox(url)
     assert len(written) == 4 * WRITERS and not any(written.values())
     dropped = post(url, "/_local/faults/stream-trim")["dropped"]
+    dead_letters = dead_lettered(drill_stack.data_dir)
+    assert dropped >= 4 * half and dropped + len(dead_letters) == len(written)
+    assert dead_letters <= set(written)
+    assert post(url, "/_local/faults/stream", state="running") == {"state": "running"}
     assert post(url, "/_local/faults/bus", state="up") == {"state": "up"}
     time.sleep(2)  # the stream has nothing left to deliver: nothing arrives by itself
     before_redrive = delivered(url, cursor)
@@ -77,7 +94,7 @@ def test_a_bus_outage_past_the_stream_retention_loses_no_event(drill_stack: Stac
     print(
         f"\nredrive drill: {WRITERS} writers, {len(written)} events written, "
         f"{len(written) - len(before_redrive)} not delivered before redrive "
-        f"({dropped} trimmed from the stream, the rest sent to its dead-letter file), "
+        f"({dropped} trimmed from the stream, {len(dead_letters)} sent to its dead-letter file), "
         f"{report['republished']} republished, {len(counts)} distinct delivered, {duplicates} duplicates"
     )
     assert set(counts) == set(written)

@@ -15,7 +15,13 @@ from tests.support.stream_records import domain_events
 from trackway_backend.events import DomainEvent
 from trackway_backend.handlers.redrive import RedriveRequest, parse_request
 from trackway_backend.local.event_log import EventLog
-from trackway_backend.local.eventing import BUS_FAULT_ROUTE, TRIM_FAULT_ROUTE, LocalEventing, SwitchableBus
+from trackway_backend.local.eventing import (
+    BUS_FAULT_ROUTE,
+    STREAM_FAULT_ROUTE,
+    TRIM_FAULT_ROUTE,
+    LocalEventing,
+    SwitchableBus,
+)
 from trackway_backend.local.events_bus import LocalEventBus
 from trackway_backend.local.stream_poller import StreamPoller
 from trackway_backend.logic.publishing import OutboxPublisher
@@ -152,9 +158,11 @@ def test_a_scheduled_event_uses_the_settings_and_bad_overrides_are_refused_befor
 def test_the_local_fault_drill_routes_exist_only_when_asked_for() -> None:
     bus = LocalEventBus({}, {}, EventLog())
     poller = cast(StreamPoller, None)
-    assert not {BUS_FAULT_ROUTE, TRIM_FAULT_ROUTE} & set(LocalEventing(bus, poller).routes)
+    drills = {BUS_FAULT_ROUTE, STREAM_FAULT_ROUTE, TRIM_FAULT_ROUTE}
+    assert not drills & set(LocalEventing(bus, poller).routes)
     drill = LocalEventing(bus, poller, switch=SwitchableBus(bus), faults=True)
-    assert {BUS_FAULT_ROUTE, TRIM_FAULT_ROUTE} <= set(drill.routes)
+    assert drills <= set(drill.routes)
+    assert drill.stream_fault_route("POST", {"state": ["stuck"]})[0] == 400
     assert drill.bus_fault_route("POST", {"state": ["sideways"]})[0] == 400
     assert drill.bus_fault_route("POST", {"state": ["rejecting"]}) == (200, {"state": "rejecting"})
     assert drill.switch is not None

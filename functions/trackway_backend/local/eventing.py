@@ -4,8 +4,9 @@ sweep on a timer, and the supervisor's routes:
 - `GET /_local/events?after=<cursor>`: the event log (what `trackway events tail` polls);
 - `POST /_local/events/redrive[?older_than=<s>&limit=<n>]`: a redrive run now (`trackway events redrive`);
 - `GET /_local/events/outbox`: every outbox item, published or pending;
-- with `TRACKWAY_LOCAL_FAULTS=1` only, fault drills: `POST /_local/faults/bus?state=up|down|rejecting` and
-  `POST /_local/faults/stream-trim` (drop unread stream records, as the 24 h retention does).
+- with `TRACKWAY_LOCAL_FAULTS=1` only, fault drills: `POST /_local/faults/bus?state=up|down|rejecting`,
+  `POST /_local/faults/stream?state=paused|running` (the poller stops reading, as a stalled event source
+  mapping does) and `POST /_local/faults/stream-trim` (drop unread stream records, as the 24 h retention does).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ REDRIVE_ROUTE = "/_local/events/redrive"
 OUTBOX_ROUTE = "/_local/events/outbox"
 BUS_FAULT_ROUTE = "/_local/faults/bus"
 TRIM_FAULT_ROUTE = "/_local/faults/stream-trim"
+STREAM_FAULT_ROUTE = "/_local/faults/stream"
 FAULTS_ENV = "TRACKWAY_LOCAL_FAULTS"
 MAX_WAIT_SECONDS = 20.0
 REDRIVE_INTERVAL_SECONDS = 60.0
@@ -60,6 +62,11 @@ class SwitchableBus(EventBus):
         if self.state == "rejecting":
             return ["ServiceUnavailable"] * len(events)
         return self._bus.put(events)
+
+
+def _last(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, Any]]:
@@ -89,8 +96,7 @@ class LocalEventing:
         if method != "POST":
             return _error(405, "BAD_REQUEST", f"{method} is not allowed on {REDRIVE_ROUTE}")
         try:
-            older = (query.get("older_than") or [None])[-1]
-            limit = (query.get("limit") or [None])[-1]
+            older, limit = _last(query, "older_than"), _last(query, "limit")
             older_than = None if older is None else timedelta(seconds=float(older))
             count = None if limit is None else int(limit)
         except ValueError:
@@ -122,6 +128,16 @@ class LocalEventing:
         log.warning("fault drill: the local bus is %s", state)
         return 200, {"state": state}
 
+    def stream_fault_route(self, method: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        state = _last(query, "state")
+        if method != "POST":
+            return _error(405, "BAD_REQUEST", f"{method} is not allowed on {STREAM_FAULT_ROUTE}")
+        if state not in ("paused", "running"):
+            return _error(400, "INVALID_PARAMETER_VALUE", "state must be paused or running")
+        self.poller.paused = state == "paused"
+        log.warning("fault drill: the outbox stream poller is %s", state)
+        return 200, {"state": state}
+
     def trim_fault_route(self, method: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         if method != "POST":
             return _error(405, "BAD_REQUEST", f"{method} is not allowed on {TRIM_FAULT_ROUTE}")
@@ -148,7 +164,11 @@ class LocalEventing:
             OUTBOX_ROUTE: self.outbox_route,
         }
         if self.faults:
-            routes |= {BUS_FAULT_ROUTE: self.bus_fault_route, TRIM_FAULT_ROUTE: self.trim_fault_route}
+            routes |= {
+                BUS_FAULT_ROUTE: self.bus_fault_route,
+                STREAM_FAULT_ROUTE: self.stream_fault_route,
+                TRIM_FAULT_ROUTE: self.trim_fault_route,
+            }
         return routes
 
 

@@ -56,6 +56,8 @@ class StreamPoller(threading.Thread):
         self._shards_read_at = 0.0
         # One reader at a time: the poll loop, or a fault drill's trim.
         self._reading = threading.Lock()
+        # A fault drill may pause reading (records then wait in the stream, as behind a stalled mapping).
+        self.paused = False
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop_requested.set()
@@ -64,7 +66,7 @@ class StreamPoller(threading.Thread):
     def run(self) -> None:
         while not self._stop_requested.is_set():
             try:
-                busy = self.poll_once()
+                busy = False if self.paused else self.poll_once()
             except Exception:
                 log.exception("outbox stream poll failed; retrying")
                 self._iterators.clear()
