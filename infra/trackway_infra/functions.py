@@ -65,6 +65,8 @@ class FunctionSpec:
     # Invoked asynchronously (EventBridge): failed invocations land in a dead-letter queue.
     asynchronous: bool = False
     ephemeral_storage_mb: int = 512
+    # Reserved concurrency: 1 for a function whose runs must not overlap.
+    reserved_concurrency: int | None = None
 
 
 SPECS: Final[Mapping[FunctionName, FunctionSpec]] = {
@@ -104,6 +106,8 @@ SPECS: Final[Mapping[FunctionName, FunctionSpec]] = {
         settings_class=RedriveSettings,
         memory_mb=256,
         timeout_seconds=300,
+        # One run at a time: two overlapping sweeps would put the same pending events twice.
+        reserved_concurrency=1,
     ),
     FunctionName.APPROVAL: FunctionSpec(
         description="Quality gates on new versions and challengers",
@@ -233,6 +237,7 @@ class BackendFunctions(Construct):
             "log_group": log_group,
             "role": role,
             "dead_letter_queue": dlq,
+            "reserved_concurrent_executions": spec.reserved_concurrency,
             "environment": {
                 "POWERTOOLS_SERVICE_NAME": f"{self._props.name_prefix}-{name.value}",
                 "POWERTOOLS_METRICS_NAMESPACE": self._props.name_prefix,

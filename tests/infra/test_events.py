@@ -34,7 +34,9 @@ def test_redrive_runs_on_a_schedule_and_reads_the_publisher_dead_letters(default
     redrive = default.logical_id("Functions/RedriveFunction")
     assert target["Arn"] == {"Fn::GetAtt": [redrive, "Arn"]}
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 0}
-    variables = default.by_path("Functions/RedriveFunction")[1]["Properties"]["Environment"]["Variables"]
+    function = default.by_path("Functions/RedriveFunction")[1]["Properties"]
+    assert function["ReservedConcurrentExecutions"] == 1  # runs never overlap
+    variables = function["Environment"]["Variables"]
     assert variables["TRACKWAY_PUBLISHER_DLQ_URL"] == {"Ref": default.logical_id("Events/PublisherDlq")}
     assert variables["TRACKWAY_REDRIVE_AFTER_SECONDS"] == "900"
     assert variables["TRACKWAY_OUTBOX_TABLE"] == {"Ref": default.logical_id("Data/OutboxTable")}

@@ -134,3 +134,42 @@ def test_an_event_the_bus_keeps_rejecting_is_redelivered_not_lost(queue: str) ->
     assert [f["itemIdentifier"] for f in failures] == [r["dynamodb"]["SequenceNumber"] for r in stream["Records"][6:]]
     assert publisher.publish_stream({"Records": stream["Records"][6:]}, outbox) == {"batchItemFailures": []}
     assert Counter(e["detail"]["event_id"] for e in received(queue)) == Counter({e.event_id: 1 for e in events})
+
+
+def test_the_redrive_function_republishes_pending_outbox_events_once_and_clears_resolved_dead_letters(
+    queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.integration.test_event_redrive import failure_record
+    from trackway_backend.adapters.dynamo.outbox import OutboxItem, outbox_item
+    from trackway_backend.adapters.dynamo.tables import bind, create_missing
+    from trackway_backend.adapters.sqs_dead_letters import sqs_client
+    from trackway_backend.handlers import redrive
+    from trackway_backend.settings import RedriveSettings
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="publisher-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody=failure_record(datetime.now(UTC)))
+    monkeypatch.setenv("TRACKWAY_OUTBOX_TABLE", "outbox-redrive")
+    monkeypatch.setenv("TRACKWAY_PUBLISHER_DLQ_URL", dlq)
+    bind(OutboxItem, "outbox-redrive", RedriveSettings.from_env())
+    create_missing(OutboxItem)
+    events = [as_domain_event(sample) for sample in SAMPLES]
+    for event in events:
+        outbox_item(event).save()  # pending: the stream's records of these are long gone
+    redrive._configured.cache_clear()
+    sqs_client.cache_clear()
+    try:
+        report = redrive.handler({"older_than_seconds": 0}, Context())
+        assert report["republished"] == report["pending"] == len(events)
+        assert (report["dead_letters_read"], report["dead_letters_cleared"]) == (1, 1)
+        scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+        assert redrive.handler(scheduled, Context())["pending"] == 0  # all published by the first run
+        assert redrive.handler({"older_than_seconds": 0}, Context())["republished"] == 0
+        assert redrive.handler({"limit": 0}, Context())["error_code"] == "INVALID_PARAMETER_VALUE"
+    finally:
+        redrive._configured.cache_clear()
+        sqs_client.cache_clear()
+    assert Counter(e["detail"]["event_id"] for e in received(queue)) == Counter({e.event_id: 1 for e in events})
+    assert all(item.published_at is not None for item in OutboxItem.scan())
