@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from moto import mock_aws
 
-from tests.support.event_capture import ENVIRONMENT
+from tests.support.event_capture import ENVIRONMENT, registry_backend, run_artifacts
 from trackway_backend.handlers import tracking
 
 SAMPLES = Path(__file__).parents[2] / "events" / "apigw"
@@ -73,3 +73,12 @@ def call(aws: None) -> Iterator[Call]:
 
     yield invoke
     tracking.function.reset()
+
+
+@pytest.fixture
+def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Call, str]]:
+    """The registry (on fresh moto tables) and a run's artifact URI to register versions from."""
+    for key, value in ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    with registry_backend() as (registry_call, track):
+        yield registry_call, run_artifacts(track)

@@ -5,7 +5,6 @@ bus once, under the event_id it was committed with."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import boto3
 import pytest
 
 from tests.integration.test_local_eventing import poller
-from tests.support.event_capture import ENVIRONMENT, Call, registry_backend, run_artifacts
+from tests.support.event_capture import ENVIRONMENT, Call
 from tests.support.flaky_bus import FlakyBus
 from trackway_backend.adapters.dynamo.outbox import DynamoOutboxLedger, OutboxItem, outbox_item
 from trackway_backend.adapters.sqs_dead_letters import SqsDeadLetters
@@ -23,14 +22,6 @@ from trackway_backend.handlers.publisher import publish_stream
 from trackway_backend.local.stream_poller import StreamPoller
 from trackway_backend.logic.publishing import OutboxPublisher
 from trackway_backend.logic.redrive import Redrive
-
-
-@pytest.fixture
-def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Call, str]]:
-    for key, value in ENVIRONMENT.items():
-        monkeypatch.setenv(key, value)
-    with registry_backend() as (registry_call, track):
-        yield registry_call, run_artifacts(track)
 
 
 def outbox_ids() -> set[str]:

@@ -3,7 +3,6 @@ and the `/_local/events` route."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,22 +10,13 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.support.event_capture import ENVIRONMENT, Call, registry_backend, run_artifacts
+from tests.support.event_capture import ENVIRONMENT, Call
 from trackway_backend.handlers.publisher import publish_stream
 from trackway_backend.local.event_log import EventLog
 from trackway_backend.local.eventing import LocalEventing
 from trackway_backend.local.events_bus import LocalEventBus, load_rules
 from trackway_backend.local.stream_poller import StreamPoller
 from trackway_backend.logic.publishing import OutboxPublisher
-
-
-@pytest.fixture
-def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Call, str]]:
-    """The registry and a run's artifact URI to register versions from."""
-    for key, value in ENVIRONMENT.items():
-        monkeypatch.setenv(key, value)
-    with registry_backend() as (registry_call, track):
-        yield registry_call, run_artifacts(track)
 
 
 @pytest.fixture
