@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import base64
 import math
+import random
 
 import pytest
 
@@ -158,7 +160,9 @@ def test_a_run_summary_past_the_item_limit_is_a_clear_400(call: Call) -> None:
     run_id = new_run(call)
     statuses = []
     for batch in range(2):
-        params = [{"key": f"p{batch}-{i}", "value": "x" * 6000} for i in range(50)]
+        # Random values: the summary is stored compressed, and 6,000 x's would compress to nothing.
+        values = [base64.b64encode(random.Random(f"{batch}-{i}").randbytes(4500)).decode() for i in range(50)]
+        params = [{"key": f"p{batch}-{i}", "value": value} for i, value in enumerate(values)]
         status, body = call("POST", f"{API}/runs/log-batch", {"run_id": run_id, "params": params})
         statuses.append(status)
     assert statuses == [200, 400]
