@@ -71,18 +71,14 @@ OPERATIONS: dict[str, Operation] = {
     "POST /api/2.0/mlflow/experiments/create": Operation(
         "Create an experiment", tr.CreateExperiment, out.CreatedExperiment
     ),
-    "GET /api/2.0/mlflow/experiments/get": Operation(
-        "Get an experiment", tr.ExperimentRequest, out.ExperimentEnvelope
-    ),
+    "GET /api/2.0/mlflow/experiments/get": Operation("Get an experiment", tr.ExperimentRequest, out.ExperimentEnvelope),
     "GET /api/2.0/mlflow/experiments/get-by-name": Operation(
         "Get an experiment by name", tr.GetExperimentByName, out.ExperimentEnvelope
     ),
     "POST /api/2.0/mlflow/experiments/search": Operation(
         "Search experiments", tr.SearchExperiments, out.ExperimentPage
     ),
-    "GET /api/2.0/mlflow/experiments/search": Operation(
-        "Search experiments", tr.SearchExperiments, out.ExperimentPage
-    ),
+    "GET /api/2.0/mlflow/experiments/search": Operation("Search experiments", tr.SearchExperiments, out.ExperimentPage),
     "POST /api/2.0/mlflow/experiments/update": Operation("Rename an experiment", tr.UpdateExperiment, out.Empty),
     "POST /api/2.0/mlflow/experiments/delete": Operation("Delete an experiment", tr.ExperimentRequest, out.Empty),
     "POST /api/2.0/mlflow/experiments/restore": Operation(
@@ -113,9 +109,7 @@ OPERATIONS: dict[str, Operation] = {
         "Legacy log-model (accepted and ignored)", tr.RunRequest, out.Empty
     ),
     "POST /api/2.0/mlflow/runs/search": Operation("Search runs", tr.SearchRuns, out.RunPage),
-    "GET /api/2.0/mlflow/metrics/get-history": Operation(
-        "A metric's history", tr.GetMetricHistory, out.MetricPage
-    ),
+    "GET /api/2.0/mlflow/metrics/get-history": Operation("A metric's history", tr.GetMetricHistory, out.MetricPage),
     "GET /api/2.0/mlflow/metrics/get-history-bulk-interval": Operation(
         "Metric histories of several runs", tr.GetMetricHistoryBulkInterval, out.MetricPage
     ),
@@ -191,9 +185,7 @@ OPERATIONS: dict[str, Operation] = {
     "POST /api/2.0/mlflow/model-versions/transition-stage": Operation(
         "Move a model version to a stage", rr.TransitionStage, out.ModelVersionEnvelope
     ),
-    "DELETE /api/2.0/mlflow/model-versions/delete": Operation(
-        "Delete a model version", rr.VersionRequest, out.Empty
-    ),
+    "DELETE /api/2.0/mlflow/model-versions/delete": Operation("Delete a model version", rr.VersionRequest, out.Empty),
     "GET /api/2.0/mlflow/model-versions/search": Operation(
         "Search model versions", rr.SearchModelVersions, out.ModelVersionPage
     ),

@@ -101,7 +101,7 @@ def _query_parameters(reference: dict[str, Any], definitions: dict[str, Any]) ->
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     """A query string cannot carry null: an optional parameter is left out instead."""
-    options = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
+    options: list[dict[str, Any]] = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
     if len(options) != 1:
         return schema
     rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
@@ -109,14 +109,19 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
+    }
 
 
 def _responses(operation: Operation, refs: dict[type[BaseModel], dict[str, Any]]) -> dict[str, Any]:
     answer = operation.response
     responses: dict[str, Any]
     if isinstance(answer, Redirect):
-        responses = {"302": {"description": answer.description, "headers": {"Location": {"schema": {"type": "string"}}}}}
+        responses = {
+            "302": {"description": answer.description, "headers": {"Location": {"schema": {"type": "string"}}}}
+        }
     elif isinstance(answer, Raw):
         responses = {"200": {"description": answer.description, "content": answer.content}}
     else:

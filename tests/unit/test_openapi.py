@@ -48,7 +48,9 @@ def test_a_route_without_an_operation_stops_the_generator(monkeypatch: pytest.Mo
 def test_an_operation_without_a_route_stops_the_generator(monkeypatch: pytest.MonkeyPatch) -> None:
     operations = dict(api_contract.OPERATIONS) | {"POST /api/2.0/mlflow/runs/nothing": Operation("x", None, Empty)}
     monkeypatch.setattr(openapi, "OPERATIONS", operations)
-    with pytest.raises(openapi.ContractError, match=r"operations without a route: \['POST /api/2.0/mlflow/runs/nothing'\]"):
+    with pytest.raises(
+        openapi.ContractError, match=r"operations without a route: \['POST /api/2.0/mlflow/runs/nothing'\]"
+    ):
         openapi.generate()
 
 
