@@ -108,6 +108,10 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return options[0] | rest
 
 
+def _media(raw: Raw) -> dict[str, Any]:
+    return {media_type: {"schema": schema} for media_type, schema in raw.content.items()}
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -123,7 +127,7 @@ def _responses(operation: Operation, refs: dict[type[BaseModel], dict[str, Any]]
             "302": {"description": answer.description, "headers": {"Location": {"schema": {"type": "string"}}}}
         }
     elif isinstance(answer, Raw):
-        responses = {"200": {"description": answer.description, "content": answer.content}}
+        responses = {"200": {"description": answer.description, "content": _media(answer)}}
     else:
         description = (answer.__doc__ or "OK").strip().splitlines()[0]
         responses = {"200": {"description": description, "content": {"application/json": {"schema": refs[answer]}}}}
@@ -146,7 +150,7 @@ def _operation(
     parameters = _path_parameters(route)
     request = operation.request
     if isinstance(request, Raw):
-        body["requestBody"] = {"required": True, "description": request.description, "content": request.content}
+        body["requestBody"] = {"required": True, "description": request.description, "content": _media(request)}
     elif request is not None and route.method == "GET":
         parameters += _query_parameters(refs[request], definitions)
     elif request is not None:
