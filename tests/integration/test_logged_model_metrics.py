@@ -75,3 +75,14 @@ def test_deleting_a_logged_model_tag_never_set_says_what_mlflow_server_says(call
     status, body = call("DELETE", f"{API}/logged-models/{model_id}/tags/never")
     assert (status, body["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
     assert body["message"] == f"No tag with key 'never' found for model with ID '{model_id}'."
+
+
+def test_a_deleted_model_is_read_only_with_allow_deleted_and_a_bad_flag_is_400(call: Call) -> None:
+    _, _, model_id = _model_and_run(call)
+    assert call("DELETE", f"{API}/logged-models/{model_id}")[0] == 200
+    assert call("GET", f"{API}/logged-models/{model_id}")[0] == 404
+    assert call("GET", f"{API}/logged-models/{model_id}", allow_deleted="false")[0] == 404
+    status, body = call("GET", f"{API}/logged-models/{model_id}", allow_deleted="true")
+    assert status == 200 and body["model"]["info"]["model_id"] == model_id
+    status, body = call("GET", f"{API}/logged-models/{model_id}", allow_deleted="sometimes")
+    assert status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE"

@@ -112,9 +112,17 @@ def build_resolver() -> APIGatewayHttpResolver:
     return app
 
 
+def text_body(app: APIGatewayHttpResolver) -> str:
+    """The request body as text; a body that is not UTF-8 (or not the base64 it claims to be) is 400."""
+    try:
+        return app.current_event.decoded_body or ""
+    except ValueError:  # UnicodeDecodeError, binascii.Error
+        raise BadRequest("Request body is not valid UTF-8 text") from None
+
+
 def json_body(app: APIGatewayHttpResolver) -> dict[str, Any]:
     """The request's JSON object; an empty body is `{}`, anything else that is not an object is 400."""
-    raw = app.current_event.decoded_body
+    raw = text_body(app)
     if not raw:
         return {}
     try:

@@ -16,7 +16,7 @@ from trackway_backend.adapters.dynamo.registry_items import RegistryItem
 from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
 from trackway_backend.adapters.dynamo.tables import bind
 from trackway_backend.deployment_ports import ModelLoader
-from trackway_backend.handlers.http import ApiFunction, build_resolver, query
+from trackway_backend.handlers.http import ApiFunction, build_resolver, query, text_body
 from trackway_backend.logic.deployment.history import list_deployments
 from trackway_backend.logic.serving import scoring
 from trackway_backend.logic.serving.live_models import LiveModels
@@ -57,7 +57,7 @@ def build_app(settings: ServingSettings) -> APIGatewayHttpResolver:
     @app.post("/serving/<model>/invocations")
     def invocations(model: str) -> Response[str]:
         content_type = app.current_event.headers.get("content-type") or "application/json"
-        body = app.current_event.decoded_body or ""
+        body = text_body(app)
         served, scored = scoring.invoke(models, unquote(model), body, content_type)
         return Response(scored.status, scored.content_type, scored.body, headers={VERSION_HEADER: str(served.version)})
 

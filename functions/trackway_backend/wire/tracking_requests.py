@@ -182,6 +182,10 @@ class CreateLoggedModel(Request):
     tags: list[KeyValue] = Field(default_factory=list)
 
 
+class GetLoggedModel(Request):
+    allow_deleted: bool = False
+
+
 class FinalizeLoggedModel(Request):
     status: LoggedModelStatus
 

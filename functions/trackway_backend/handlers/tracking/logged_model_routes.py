@@ -43,8 +43,8 @@ def register(app: APIGatewayHttpResolver, store: TrackingStore, settings: Tracki
 
     @app.get(f"{_PATH}/<model_id>")
     def get(model_id: str) -> dict[str, Any]:
-        allow_deleted = query(app).get("allow_deleted", "false").lower() == "true"
-        return {"model": view.logged_model(logged_models.get(store, model_id, allow_deleted))}
+        request = parse(rq.GetLoggedModel, query(app))
+        return {"model": view.logged_model(logged_models.get(store, model_id, request.allow_deleted))}
 
     @app.patch(f"{_PATH}/<model_id>")
     def finalize(model_id: str) -> dict[str, Any]:
