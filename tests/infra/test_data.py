@@ -5,7 +5,7 @@ from aws_cdk.assertions import Match
 
 from tests.infra.synth import KMS_KEY_ARN, Synth
 
-TABLES = ("TrackingTable", "RegistryTable", "OutboxTable")
+TABLES = ("TrackingTable", "RegistryTable", "OutboxTable", "AccessTable")
 KEY_SCHEMA = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
 GSI1 = {
     "IndexName": "gsi1",
@@ -14,8 +14,8 @@ GSI1 = {
 }
 
 
-def test_three_tables(each: Synth) -> None:
-    each.template.resource_count_is("AWS::DynamoDB::Table", 3)
+def test_four_tables(each: Synth) -> None:
+    each.template.resource_count_is("AWS::DynamoDB::Table", 4)
 
 
 @pytest.mark.parametrize("table", TABLES)
