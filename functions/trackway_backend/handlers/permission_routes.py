@@ -6,6 +6,7 @@ Who may call them (MANAGE on the resource) is declared in route_access.py like e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -24,72 +25,58 @@ _MODELS = "/api/2.0/mlflow/registered-models/permissions"
 _USERS = "/api/3.0/mlflow/users/permissions"
 
 
-def _experiment_view(grant: Grant) -> dict[str, Any]:
-    return {"experiment_id": grant.resource.id, "user_id": grant.principal, "permission": grant.level.name}
+@dataclass(frozen=True)
+class ResourceRoutes:
+    """One resource kind's MLflow 2 permission routes: where they live and how their bodies name things."""
+
+    path: str
+    kind: ResourceKind
+    request: type[rq.ExperimentPermission | rq.RegisteredModelPermission]
+    id_field: str
+    response_key: str
 
 
-def _model_view(grant: Grant) -> dict[str, Any]:
-    return {"name": grant.resource.id, "user_id": grant.principal, "permission": grant.level.name}
+EXPERIMENTS = ResourceRoutes(
+    _EXPERIMENTS, ResourceKind.EXPERIMENT, rq.ExperimentPermission, "experiment_id", "experiment_permission"
+)
+MODELS = ResourceRoutes(
+    _MODELS, ResourceKind.REGISTERED_MODEL, rq.RegisteredModelPermission, "name", "registered_model_permission"
+)
 
 
-def register_experiments(app: APIGatewayHttpResolver, grants: GrantStore, exists: Exists) -> None:
-    def target(data: dict[str, Any]) -> tuple[rq.ExperimentPermission, Resource]:
-        request = parse(rq.ExperimentPermission, data)
-        return request, Resource(ResourceKind.EXPERIMENT, request.experiment_id)
+def register_legacy(app: APIGatewayHttpResolver, grants: GrantStore, exists: Exists, shape: ResourceRoutes) -> None:
+    def target(data: dict[str, Any]) -> tuple[rq.ExperimentPermission | rq.RegisteredModelPermission, Resource]:
+        request = parse(shape.request, data)
+        return request, Resource(shape.kind, getattr(request, shape.id_field))
 
-    @app.post(f"{_EXPERIMENTS}/create")
+    def view(grant: Grant) -> dict[str, Any]:
+        found = {shape.id_field: grant.resource.id, "user_id": grant.principal, "permission": grant.level.name}
+        return {shape.response_key: found}
+
+    @app.post(f"{shape.path}/create")
     def create() -> dict[str, Any]:
         request, resource = target(json_body(app))
-        grant = access.create_grant(grants, exists, resource, request.username, request.permission)
-        return {"experiment_permission": _experiment_view(grant)}
+        return view(access.create_grant(grants, exists, resource, request.username, request.permission))
 
-    @app.get(f"{_EXPERIMENTS}/get")
+    @app.get(f"{shape.path}/get")
     def get() -> dict[str, Any]:
         request, resource = target(request_data(app))
-        return {"experiment_permission": _experiment_view(access.get_grant(grants, exists, resource, request.username))}
+        return view(access.get_grant(grants, exists, resource, request.username))
 
-    @app.patch(f"{_EXPERIMENTS}/update")
+    @app.patch(f"{shape.path}/update")
     def update() -> dict[str, Any]:
         request, resource = target(json_body(app))
         access.update_grant(grants, exists, resource, request.username, request.permission)
         return {}
 
-    @app.delete(f"{_EXPERIMENTS}/delete")
+    @app.delete(f"{shape.path}/delete")
     def delete() -> dict[str, Any]:
         request, resource = target(json_body(app))
         access.delete_grant(grants, exists, resource, request.username)
         return {}
 
 
-def register_models(app: APIGatewayHttpResolver, grants: GrantStore, exists: Exists, settings: AccessSettings) -> None:
-    def target(data: dict[str, Any]) -> tuple[rq.RegisteredModelPermission, Resource]:
-        request = parse(rq.RegisteredModelPermission, data)
-        return request, Resource(ResourceKind.REGISTERED_MODEL, request.name)
-
-    @app.post(f"{_MODELS}/create")
-    def create() -> dict[str, Any]:
-        request, resource = target(json_body(app))
-        grant = access.create_grant(grants, exists, resource, request.username, request.permission)
-        return {"registered_model_permission": _model_view(grant)}
-
-    @app.get(f"{_MODELS}/get")
-    def get() -> dict[str, Any]:
-        request, resource = target(request_data(app))
-        grant = access.get_grant(grants, exists, resource, request.username)
-        return {"registered_model_permission": _model_view(grant)}
-
-    @app.patch(f"{_MODELS}/update")
-    def update() -> dict[str, Any]:
-        request, resource = target(json_body(app))
-        access.update_grant(grants, exists, resource, request.username, request.permission)
-        return {}
-
-    @app.delete(f"{_MODELS}/delete")
-    def delete() -> dict[str, Any]:
-        request, resource = target(json_body(app))
-        access.delete_grant(grants, exists, resource, request.username)
-        return {}
-
+def register_unified(app: APIGatewayHttpResolver, grants: GrantStore, exists: Exists, settings: AccessSettings) -> None:
     def user_target(data: dict[str, Any]) -> tuple[rq.UserPermission, Resource]:
         request = parse(rq.UserPermission, data)
         return request, Resource(ResourceKind.parse(request.resource_type), request.resource_id)

@@ -80,49 +80,53 @@ def grantee(username: str | None) -> str:
     return username.strip()
 
 
-def create_grant(
-    store: GrantStore, exists: Exists, resource: Resource, username: str | None, level: str | None
-) -> Grant:
-    grant = Grant(resource, grantee(username), Level.parse(level))
+def _checked(exists: Exists, resource: Resource, username: str | None) -> str:
+    principal = grantee(username)
     exists(resource)
-    store.create(grant)
+    return principal
+
+
+def _write(
+    write: Callable[[Grant], None], exists: Exists, resource: Resource, username: str | None, level: str | None
+) -> Grant:
+    parsed = Level.parse(level)
+    grant = Grant(resource, _checked(exists, resource, username), parsed)
+    write(grant)
     return grant
 
 
+def create_grant(
+    store: GrantStore, exists: Exists, resource: Resource, username: str | None, level: str | None
+) -> Grant:
+    return _write(store.create, exists, resource, username, level)
+
+
+def update_grant(
+    store: GrantStore, exists: Exists, resource: Resource, username: str | None, level: str | None
+) -> None:
+    _write(store.update, exists, resource, username, level)
+
+
+def set_grant(store: GrantStore, exists: Exists, resource: Resource, username: str | None, level: str | None) -> None:
+    """Grant or change a level in one idempotent write (MLflow 3's `users/permissions/grant`)."""
+    _write(store.put, exists, resource, username, level)
+
+
 def get_grant(store: GrantStore, exists: Exists, resource: Resource, username: str | None) -> Grant:
-    principal = grantee(username)
-    exists(resource)
+    principal = _checked(exists, resource, username)
     found = store.get(resource, principal)
     if found is None:
         raise NotFound(f"{principal} holds no permission on {resource}")
     return found
 
 
-def update_grant(
-    store: GrantStore, exists: Exists, resource: Resource, username: str | None, level: str | None
-) -> None:
-    grant = Grant(resource, grantee(username), Level.parse(level))
-    exists(resource)
-    store.update(grant)
-
-
 def delete_grant(store: GrantStore, exists: Exists, resource: Resource, username: str | None) -> None:
-    principal = grantee(username)
-    exists(resource)
-    store.delete(resource, principal)
-
-
-def set_grant(store: GrantStore, exists: Exists, resource: Resource, username: str | None, level: str | None) -> None:
-    """Grant or change a level in one idempotent write (MLflow 3's `users/permissions/grant`)."""
-    grant = Grant(resource, grantee(username), Level.parse(level))
-    exists(resource)
-    store.put(grant)
+    store.delete(resource, _checked(exists, resource, username))
 
 
 def revoke_grant(store: GrantStore, exists: Exists, resource: Resource, username: str | None) -> None:
     """Remove a grant; revoking one that is gone already is done, so a retried revoke succeeds."""
-    principal = grantee(username)
-    exists(resource)
+    principal = _checked(exists, resource, username)
     with contextlib.suppress(NotFound):
         store.delete(resource, principal)
 
@@ -137,6 +141,5 @@ def level_of(
     store: GrantStore, exists: Exists, resource: Resource, username: str | None, admins: tuple[str, ...], default: Level
 ) -> Level:
     """The level `username` has on `resource`, as a request of theirs would see it (without JWT groups)."""
-    name = grantee(username)
-    exists(resource)
+    name = _checked(exists, resource, username)
     return effective_level(store.grants(resource), Principal(name, admin=is_admin(name, admins)), default)

@@ -24,7 +24,9 @@ def build_app(settings: RegistrySettings) -> APIGatewayHttpResolver:
     model_routes.register(app, store)
     version_routes.register(app, store, tracking)
     alias_routes.register(app, store)
-    permission_routes.register_models(app, grants, access.existence(tracking, store), settings)
+    exists = access.existence(tracking, store)
+    permission_routes.register_legacy(app, grants, exists, permission_routes.MODELS)
+    permission_routes.register_unified(app, grants, exists, settings)
     return app
 
 

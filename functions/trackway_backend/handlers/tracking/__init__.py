@@ -27,7 +27,7 @@ def build_app(settings: TrackingSettings) -> APIGatewayHttpResolver:
     Guard(settings, grants, TrackingLocator(store), auth_required=settings.auth_required).install(app)
     for routes in (service_routes, experiment_routes, run_routes, logged_model_routes):
         routes.register(app, store, settings)
-    permission_routes.register_experiments(app, grants, access.existence(experiments=store))
+    permission_routes.register_legacy(app, grants, access.existence(experiments=store), permission_routes.EXPERIMENTS)
     return app
 
 
