@@ -66,9 +66,9 @@ def event(caller: Caller, method: str, path: str, body: Any = None, params: dict
 
 class Api:
     def __init__(self) -> None:
-        from trackway_backend.handlers import artifacts, registry, tracking
+        from trackway_backend.handlers import artifacts, registry, serving, tracking
 
-        self._handlers = {"tracking": tracking, "registry": registry, "artifacts": artifacts}
+        self._handlers = {"tracking": tracking, "registry": registry, "artifacts": artifacts, "serving": serving}
 
     def __call__(
         self, who: str | Caller | None, method: str, path: str, body: Any = None, /, **params: Any
@@ -364,3 +364,16 @@ def test_twenty_threads_granting_revoking_and_reading_end_consistent(api: Api) -
         OWNER, "GET", f"{unified}/get", username=EDITOR, resource_type="experiment", resource_id=world.experiment_id
     )
     assert level["permission"] in {"READ", "EDIT", "MANAGE"}
+
+
+def test_serving_routes_need_read_on_the_served_model(api: Api) -> None:
+    world = build_world(api, "serve")
+    grant(api, world, READER, "READ")
+    for path, params in (
+        (f"/serving/{world.model}/version", {}),
+        ("/api/2.0/trackway/deployments", {"name": world.model}),
+    ):
+        status, reply = api(STRANGER, "GET", path, None, **params)
+        assert (status, reply["error_code"]) == (403, "PERMISSION_DENIED"), path
+        status, reply = api(READER, "GET", path, None, **params)
+        assert status != 403, (path, reply)  # past the check: no version is live yet, or the empty history
