@@ -115,3 +115,35 @@ def test_local_users_file(tmp_path: Path) -> None:
     path.write_text(json.dumps({"tokens": {"t1": {"admin": True}}}))
     with pytest.raises(ValueError, match="principal"):
         LocalUsers.load(path)
+
+
+def _event(path: str, principal: str | None) -> dict[str, object]:
+    event = json.loads((Path(__file__).parents[2] / "events" / "apigw" / "get_run.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = ""
+    event.pop("queryStringParameters", None)
+    if principal is not None:
+        event["requestContext"]["authorizer"] = {"iam": {"userArn": principal}}
+    return dict(event)
+
+
+@pytest.mark.parametrize(
+    ("path", "principal", "status"),
+    [
+        ("/not/in/the/route/table", "alice", 500),  # served by the resolver but unknown to the rules: refused
+        ("/no/route/at/all", "alice", 404),  # the resolver's own not-found passes through
+        ("/health", None, 200),
+        ("/api/3.0/mlflow/server-info", None, 401),
+        ("/api/3.0/mlflow/server-info", "alice", 200),
+    ],
+)
+def test_the_guard_fails_closed(path: str, principal: str | None, status: int) -> None:
+    from trackway_backend.handlers.authorization import Guard, NoTracking
+    from trackway_backend.handlers.http import build_resolver
+    from trackway_backend.settings import TrackingSettings
+
+    app = build_resolver()
+    Guard(TrackingSettings(), InMemoryGrantStore(), NoTracking(), auth_required=True).install(app)
+    for served in ("/not/in/the/route/table", "/health", "/api/3.0/mlflow/server-info"):
+        app.get(served)(lambda: {})
+    assert app.resolve(_event(path, principal), None)["statusCode"] == status  # type: ignore[arg-type]
