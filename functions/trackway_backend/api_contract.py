@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from trackway_backend.wire import access_requests as pr
 from trackway_backend.wire import artifact_requests as ar
 from trackway_backend.wire import registry_requests as rr
 from trackway_backend.wire import response_schemas as out
@@ -218,6 +219,42 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GET /api/2.0/mlflow-artifacts/presigned/{path+}": Operation(
         "A presigned download URL", None, out.PresignedDownload
+    ),
+    # access control: MLflow's permission API (docs/adr/012-access-control.md)
+    "POST /api/2.0/mlflow/experiments/permissions/create": Operation(
+        "Grant a principal a level on an experiment", pr.ExperimentPermission, out.ExperimentPermissionEnvelope
+    ),
+    "GET /api/2.0/mlflow/experiments/permissions/get": Operation(
+        "A principal's grant on an experiment", pr.ExperimentPermission, out.ExperimentPermissionEnvelope
+    ),
+    "PATCH /api/2.0/mlflow/experiments/permissions/update": Operation(
+        "Change a principal's level on an experiment", pr.ExperimentPermission, out.Empty
+    ),
+    "DELETE /api/2.0/mlflow/experiments/permissions/delete": Operation(
+        "Revoke a principal's grant on an experiment", pr.ExperimentPermission, out.Empty
+    ),
+    "POST /api/2.0/mlflow/registered-models/permissions/create": Operation(
+        "Grant a principal a level on a registered model",
+        pr.RegisteredModelPermission,
+        out.RegisteredModelPermissionEnvelope,
+    ),
+    "GET /api/2.0/mlflow/registered-models/permissions/get": Operation(
+        "A principal's grant on a registered model", pr.RegisteredModelPermission, out.RegisteredModelPermissionEnvelope
+    ),
+    "PATCH /api/2.0/mlflow/registered-models/permissions/update": Operation(
+        "Change a principal's level on a registered model", pr.RegisteredModelPermission, out.Empty
+    ),
+    "DELETE /api/2.0/mlflow/registered-models/permissions/delete": Operation(
+        "Revoke a principal's grant on a registered model", pr.RegisteredModelPermission, out.Empty
+    ),
+    "POST /api/3.0/mlflow/users/permissions/grant": Operation(
+        "Grant a principal a level on a resource", pr.UserPermission, out.Empty
+    ),
+    "POST /api/3.0/mlflow/users/permissions/revoke": Operation(
+        "Revoke a principal's grant on a resource", pr.UserPermission, out.Empty
+    ),
+    "GET /api/3.0/mlflow/users/permissions/get": Operation(
+        "A principal's effective level on a resource", pr.UserPermission, out.UserPermissionOut
     ),
     # serving
     "POST /serving/{model}/invocations": Operation("Score rows", SCORING_INPUT, PREDICTIONS, _NOT_LIVE),

@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     RESOURCE_DOES_NOT_EXIST = "RESOURCE_DOES_NOT_EXIST"
     ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
     RESOURCE_CONFLICT = "RESOURCE_CONFLICT"
     RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
     REQUEST_LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
@@ -28,6 +29,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.RESOURCE_DOES_NOT_EXIST: 404,
     ErrorCode.ENDPOINT_NOT_FOUND: 404,
     ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.RESOURCE_CONFLICT: 409,
     ErrorCode.RESOURCE_EXHAUSTED: 429,
     ErrorCode.REQUEST_LIMIT_EXCEEDED: 429,
@@ -75,6 +77,12 @@ class EndpointNotFound(TrackwayError):
 
 class PermissionDenied(TrackwayError):
     code = ErrorCode.PERMISSION_DENIED
+
+
+class Unauthenticated(TrackwayError):
+    """No principal vouched for the request (no or an unknown token): 401."""
+
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class Conflict(TrackwayError):

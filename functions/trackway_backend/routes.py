@@ -102,6 +102,10 @@ _TRACKING = [
     ("PATCH", f"{_MLFLOW}/logged-models/{{model_id}}/tags"),
     ("DELETE", f"{_MLFLOW}/logged-models/{{model_id}}/tags/{{tag_key}}"),
     ("POST", f"{_MLFLOW}/logged-models/{{model_id}}/params"),
+    ("POST", f"{_MLFLOW}/experiments/permissions/create"),
+    ("GET", f"{_MLFLOW}/experiments/permissions/get"),
+    ("PATCH", f"{_MLFLOW}/experiments/permissions/update"),
+    ("DELETE", f"{_MLFLOW}/experiments/permissions/delete"),
 ]
 
 _REGISTRY = [
@@ -127,6 +131,13 @@ _REGISTRY = [
     ("GET", f"{_MLFLOW}/model-versions/get-download-uri"),
     ("POST", f"{_MLFLOW}/model-versions/set-tag"),
     ("DELETE", f"{_MLFLOW}/model-versions/delete-tag"),
+    ("POST", f"{_MLFLOW}/registered-models/permissions/create"),
+    ("GET", f"{_MLFLOW}/registered-models/permissions/get"),
+    ("PATCH", f"{_MLFLOW}/registered-models/permissions/update"),
+    ("DELETE", f"{_MLFLOW}/registered-models/permissions/delete"),
+    ("POST", "/api/3.0/mlflow/users/permissions/grant"),
+    ("POST", "/api/3.0/mlflow/users/permissions/revoke"),
+    ("GET", "/api/3.0/mlflow/users/permissions/get"),
 ]
 
 _ARTIFACT_ROUTES = [

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 ServingTarget = Literal["serverless", "sagemaker"]
 
@@ -35,7 +35,34 @@ class AwsSettings(_EnvSettings):
     events_endpoint: str | None = None
 
 
-class TrackingSettings(AwsSettings):
+class AccessSettings(AwsSettings):
+    """Access control of the API functions (docs/adr/012-access-control.md).
+
+    `admins`: principals (exact or patterns such as `arn:aws:sts::123:assumed-role/ml-admin/*`) with MANAGE on
+    everything, comma-separated in the environment. `default_permission`: the level of a principal without a
+    grant; NO_PERMISSIONS, not MLflow's READ, so a new principal sees nothing until granted.
+    """
+
+    access_table: str = "trackway-access"
+    admins: tuple[str, ...] = ()
+    default_permission: Literal["NO_PERMISSIONS", "READ", "EDIT", "MANAGE"] = "NO_PERMISSIONS"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+
+class ApiSettings(AccessSettings):
+    """`auth_required`: a request without a principal is refused (401). The stack always sets it; only the
+    open local stack leaves it off."""
+
+    auth_required: bool = False
+
+
+class TrackingSettings(ApiSettings):
     tracking_table: str = "trackway-tracking"
     outbox_table: str = "trackway-outbox"
     # 64, not 16: per-call log_metric from 1,000 runs at 10 points/s puts 1,560 WCU/s on the hottest of 16
@@ -45,13 +72,13 @@ class TrackingSettings(AwsSettings):
     artifact_root: str = "mlflow-artifacts:/"
 
 
-class RegistrySettings(AwsSettings):
+class RegistrySettings(ApiSettings):
     tracking_table: str = "trackway-tracking"
     registry_table: str = "trackway-registry"
     outbox_table: str = "trackway-outbox"
 
 
-class ArtifactSettings(AwsSettings):
+class ArtifactSettings(ApiSettings):
     tracking_table: str = "trackway-tracking"
     artifact_bucket: str = "trackway-artifacts"
     presigned_url_seconds: int = 900
@@ -97,7 +124,7 @@ class DeploymentSettings(AwsSettings):
     sagemaker_instance_count: int = 1
 
 
-class ServingSettings(AwsSettings):
+class ServingSettings(AccessSettings):
     """`live_check_seconds`: how long a container trusts its cached live version before reading it again."""
 
     registry_table: str = "trackway-registry"

@@ -29,12 +29,17 @@ class TableAccess(StrEnum):
     READ_WRITE = "read_write"
 
 
-_T, _R, _O = "tracking", "registry", "outbox"
+_T, _R, _O, _G = "tracking", "registry", "outbox", "access"
 TABLE_ACCESS: Final[dict[FunctionName, dict[str, TableAccess]]] = {
-    FunctionName.TRACKING: {_T: TableAccess.READ_WRITE, _O: TableAccess.WRITE},
-    FunctionName.REGISTRY: {_R: TableAccess.READ_WRITE, _T: TableAccess.READ, _O: TableAccess.WRITE},
-    FunctionName.ARTIFACTS: {_T: TableAccess.READ},
-    FunctionName.SERVING: {_R: TableAccess.READ, _T: TableAccess.READ},
+    FunctionName.TRACKING: {_T: TableAccess.READ_WRITE, _O: TableAccess.WRITE, _G: TableAccess.READ_WRITE},
+    FunctionName.REGISTRY: {
+        _R: TableAccess.READ_WRITE,
+        _T: TableAccess.READ,
+        _O: TableAccess.WRITE,
+        _G: TableAccess.READ_WRITE,
+    },
+    FunctionName.ARTIFACTS: {_T: TableAccess.READ, _G: TableAccess.READ},
+    FunctionName.SERVING: {_R: TableAccess.READ, _T: TableAccess.READ, _G: TableAccess.READ},
     FunctionName.APPROVAL: {_R: TableAccess.READ_WRITE, _T: TableAccess.READ, _O: TableAccess.WRITE},
     FunctionName.DEPLOYMENT: {_R: TableAccess.READ_WRITE, _O: TableAccess.WRITE},
 }
@@ -68,7 +73,7 @@ class Access(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._data = data
-        tables = {_T: data.tracking, _R: data.registry, _O: data.outbox}
+        tables = {_T: data.tracking, _R: data.registry, _O: data.outbox, _G: data.access}
         for name, grants in TABLE_ACCESS.items():
             for table_name, access in grants.items():
                 _grant_table(tables[table_name], functions[name], access)

@@ -80,6 +80,11 @@ class TrackwayBackend(Construct):
             "tracking_table": data.tracking.table_name,
             "registry_table": data.registry.table_name,
             "outbox_table": data.outbox.table_name,
+            "access_table": data.access.table_name,
+            # Never open in AWS: a request without a principal from the authorizer is refused.
+            "auth_required": "true",
+            "admins": ",".join(props.admins) or None,
+            "default_permission": props.default_permission,
             "artifact_bucket": data.bucket.bucket_name,
             # The bus is created with exactly this name; a literal avoids a function -> bus dependency.
             "event_bus": props.event_bus_name,

@@ -75,6 +75,7 @@ _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?"
     r"/(?P<repository>[a-z0-9](?:[a-z0-9._/-]*[a-z0-9])?)(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})?$"
 )
+_LEVELS = ("NO_PERMISSIONS", "READ", "EDIT", "MANAGE")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
 
@@ -135,6 +136,10 @@ class TrackwayProps:
     iterator_age_alarm_minutes: int = 10
     abort_multipart_days: int = 7
     noncurrent_version_days: int = 30
+    # Access control (docs/adr/012-access-control.md): principals (IAM ARNs or patterns, JWT subjects) with
+    # MANAGE on everything, and the level of a principal without a grant.
+    admins: tuple[str, ...] = ()
+    default_permission: str = "NO_PERMISSIONS"
     # Synthesize without running pip: for tests and offline CI only; the functions would lack their deps.
     skip_bundling: bool = False
 
@@ -163,6 +168,10 @@ class TrackwayProps:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
+        if self.default_permission not in _LEVELS:
+            raise ValueError(f"default_permission must be one of {_LEVELS}")
+        if any(not admin.strip() or "," in admin for admin in self.admins):
+            raise ValueError("admins must be non-empty principals without commas")
         if not 0 <= self.event_retry_attempts <= 185 or not 0 <= self.stream_retry_attempts <= 10_000:
             raise ValueError("retry attempts out of range (events 0..185, stream 0..10000)")
         if not 60 <= self.event_max_age_hours * 3600 <= 86_400:

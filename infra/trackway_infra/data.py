@@ -11,6 +11,7 @@ from constructs import Construct
 from trackway_infra.config import TrackwayProps
 from trackway_infra.constants import (
     ACCESS_LOG_BUCKET_ID,
+    ACCESS_TABLE_ID,
     ARTIFACT_BUCKET_ID,
     GSI1_NAME,
     GSI1_PARTITION_KEY,
@@ -43,6 +44,8 @@ class Data(Construct):
         self.outbox = self._table(
             OUTBOX_TABLE_ID, gsi_projection=dynamodb.ProjectionType.ALL, stream=dynamodb.StreamViewType.NEW_IMAGE
         )
+        # Grants (docs/adr/012-access-control.md): read by every API function, written by tracking and registry.
+        self.access = self._table(ACCESS_TABLE_ID)
         self.access_logs = self._access_log_bucket()
         self.bucket = self._artifact_bucket()
 

@@ -5,14 +5,14 @@ from aws_cdk.assertions import Match
 
 from tests.infra.synth import KMS_KEY_ARN, Synth
 
-TABLES = ("TrackingTable", "RegistryTable", "OutboxTable")
+TABLES = ("TrackingTable", "RegistryTable", "OutboxTable", "AccessTable")
 KEY_SCHEMA = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
 GSI1_KEYS = [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}]
 GSI1_PROJECTIONS = {"TrackingTable": "KEYS_ONLY", "RegistryTable": "ALL"}
 
 
-def test_three_tables(each: Synth) -> None:
-    each.template.resource_count_is("AWS::DynamoDB::Table", 3)
+def test_four_tables(each: Synth) -> None:
+    each.template.resource_count_is("AWS::DynamoDB::Table", 4)
 
 
 @pytest.mark.parametrize("table", TABLES)

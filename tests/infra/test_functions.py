@@ -99,7 +99,13 @@ def test_environment_names_the_stacks_resources(default: Synth) -> None:
     assert approval["TRACKWAY_REGISTRY_TABLE"] == ref(default, "Data/RegistryTable")
     assert approval["TRACKWAY_TRACKING_TABLE"] == ref(default, "Data/TrackingTable")
     assert approval["TRACKWAY_OUTBOX_TABLE"] == ref(default, "Data/OutboxTable")
+    for api_function in (FunctionName.TRACKING, FunctionName.REGISTRY, FunctionName.ARTIFACTS):
+        variables = env(default, api_function)
+        assert variables["TRACKWAY_ACCESS_TABLE"] == ref(default, "Data/AccessTable")
+        assert variables["TRACKWAY_AUTH_REQUIRED"] == "true"  # never open in AWS
+        assert variables["TRACKWAY_DEFAULT_PERMISSION"] == "NO_PERMISSIONS"
     serving = env(default, FunctionName.SERVING)
+    assert serving["TRACKWAY_ACCESS_TABLE"] == ref(default, "Data/AccessTable")
     assert serving["TRACKWAY_REGISTRY_TABLE"] == ref(default, "Data/RegistryTable")
     assert serving["TRACKWAY_ARTIFACT_BUCKET"] == ref(default, "Data/ArtifactBucket")
     assert serving["TRACKWAY_SERVING_TARGET"] == "serverless"

@@ -15,13 +15,18 @@ from trackway_infra.nag import UNSCOPED_ACTIONS
 DATA_SERVICES = ("dynamodb", "s3", "sqs", "events", "sagemaker", "lambda", "ecr")
 TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 TABLE_READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}
-TABLES = {"tracking": "Data/TrackingTable", "registry": "Data/RegistryTable", "outbox": "Data/OutboxTable"}
+TABLES = {
+    "tracking": "Data/TrackingTable",
+    "registry": "Data/RegistryTable",
+    "outbox": "Data/OutboxTable",
+    "access": "Data/AccessTable",
+}
 # What each function may do with each table: r (read only), w (write only), rw, or absent (nothing).
 EXPECTED_TABLES = {
-    FunctionName.TRACKING: {"tracking": "rw", "outbox": "w"},
-    FunctionName.REGISTRY: {"registry": "rw", "tracking": "r", "outbox": "w"},
-    FunctionName.ARTIFACTS: {"tracking": "r"},
-    FunctionName.SERVING: {"registry": "r", "tracking": "r"},
+    FunctionName.TRACKING: {"tracking": "rw", "outbox": "w", "access": "rw"},
+    FunctionName.REGISTRY: {"registry": "rw", "tracking": "r", "outbox": "w", "access": "rw"},
+    FunctionName.ARTIFACTS: {"tracking": "r", "access": "r"},
+    FunctionName.SERVING: {"registry": "r", "tracking": "r", "access": "r"},
     FunctionName.PUBLISHER: {"outbox": "w"},
     FunctionName.APPROVAL: {"registry": "rw", "tracking": "r", "outbox": "w"},
     FunctionName.DEPLOYMENT: {"registry": "rw", "outbox": "w"},

@@ -53,14 +53,16 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def call(aws: None) -> Iterator[Call]:
     """Invoke the tracking Lambda entry point; returns (status, decoded body)."""
+    from trackway_backend.adapters.dynamo.access_store import GrantItem
     from trackway_backend.adapters.dynamo.outbox import OutboxItem
-    from trackway_backend.adapters.dynamo.tables import bind_tracking, create_missing
+    from trackway_backend.adapters.dynamo.tables import bind, bind_tracking, create_missing
     from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
     from trackway_backend.settings import TrackingSettings
 
     settings = TrackingSettings.from_env()
     bind_tracking(settings.tracking_table, settings.outbox_table, settings)
-    create_missing(TrackingItem, OutboxItem)
+    bind(GrantItem, settings.access_table, settings)
+    create_missing(TrackingItem, OutboxItem, GrantItem)
     tracking.function.reset()
 
     def invoke(method: str, path: str, body: dict[str, Any] | None = None, **params: Any) -> tuple[int, Any]:

@@ -27,6 +27,10 @@ ENVIRONMENT = {
     "TRACKWAY_TRACKING_TABLE": "tracking-test",
     "TRACKWAY_OUTBOX_TABLE": "outbox-test",
     "TRACKWAY_REGISTRY_TABLE": "registry-test",
+    "TRACKWAY_ACCESS_TABLE": "access-test",
+    # The sample events' principal administers everything: access control has its own tests
+    # (tests/integration/test_access_control.py).
+    "TRACKWAY_ADMINS": "arn:aws:iam::123456789012:user/ana",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "ERROR",
 }
@@ -73,6 +77,7 @@ def invoker(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Call:
 def registry_backend() -> Iterator[tuple[Call, Call]]:
     """(registry call, tracking call) against fresh moto tables; the environment must hold ENVIRONMENT."""
     with mock_aws():
+        from trackway_backend.adapters.dynamo.access_store import GrantItem
         from trackway_backend.adapters.dynamo.outbox import OutboxItem
         from trackway_backend.adapters.dynamo.registry_items import RegistryItem
         from trackway_backend.adapters.dynamo.tables import create_missing
@@ -82,7 +87,7 @@ def registry_backend() -> Iterator[tuple[Call, Call]]:
         registry.function.reset()
         tracking.function.reset()
         registry.configure()
-        create_missing(TrackingItem, OutboxItem, RegistryItem)
+        create_missing(TrackingItem, OutboxItem, RegistryItem, GrantItem)
         try:
             yield invoker(registry.handler), invoker(tracking.handler)
         finally:

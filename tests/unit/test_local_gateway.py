@@ -103,3 +103,63 @@ def test_without_the_ui_the_root_page_says_how_to_get_it() -> None:
     assert status.startswith("200")
     assert headers["content-type"].startswith("text/html")
     assert b"pip install './sdk[ui]'" in data
+
+
+def test_with_local_users_a_request_needs_a_known_token_and_carries_its_principal_as_jwt_claims(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trackway_backend.local import gateway as gateway_module
+    from trackway_backend.local.users import LocalUser, LocalUsers
+
+    seen: list[dict[str, str] | None] = []
+
+    def dispatch(*args: Any) -> tuple[int, dict[str, str], bytes]:
+        seen.append(args[5])
+        return 200, {"content-type": "application/json"}, b"{}"
+
+    monkeypatch.setattr(gateway_module, "dispatch", dispatch)
+    users = LocalUsers({"t-alice": LocalUser("alice", groups=("vision",))})
+    gateway = Gateway(RequestGuard.build(), users=users)
+    path = "/api/2.0/mlflow/experiments/search"
+    for header in ({}, {"HTTP_AUTHORIZATION": "Bearer nope"}, {"HTTP_AUTHORIZATION": "t-alice"}):
+        status, headers, data = call(gateway, "POST", path, b"{}", **header)
+        assert status.startswith("401"), header
+        assert json.loads(data)["error_code"] == "UNAUTHENTICATED"
+        assert headers["www-authenticate"] == "Bearer"
+    assert seen == []
+    assert call(gateway, "GET", "/health")[0].startswith("200")
+    assert call(gateway, "POST", path, b"{}", HTTP_AUTHORIZATION="Bearer t-alice")[0].startswith("200")
+    assert seen[-1] == {"sub": "alice", "groups": "[vision]"}
+
+
+def test_without_local_users_the_gateway_stays_open_and_adds_no_principal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackway_backend.local import gateway as gateway_module
+
+    seen: list[dict[str, str] | None] = []
+    monkeypatch.setattr(gateway_module, "dispatch", lambda *args: (seen.append(args[5]), (200, {}, b"{}"))[1])
+    assert call(Gateway(RequestGuard.build()), "POST", "/api/2.0/mlflow/experiments/search", b"{}")[0].startswith("200")
+    assert seen == [None]
+
+
+def test_dispatch_puts_the_claims_where_api_gateway_s_jwt_authorizer_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trackway_backend.handlers.http import build_resolver
+    from trackway_backend.handlers.identity import actor, principal
+    from trackway_backend.local import gateway as gateway_module
+
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 200, "body": "{}"}
+
+    monkeypatch.setattr(gateway_module, "lambda_handler", lambda function: handler)
+    claims = {"sub": "alice", "groups": "[vision nlp]"}
+    gateway_module.dispatch("POST", "/api/2.0/mlflow/runs/search", {}, b"{}", "127.0.0.1", claims)
+    assert events[0]["requestContext"]["authorizer"] == {"jwt": {"claims": claims, "scopes": None}}
+    app = build_resolver()
+    app.current_event = app._to_proxy_event(events[0])
+    assert actor(app) == "alice"
+    admin = principal(app, ("ali*",))
+    assert admin is not None and admin.admin
+    found = principal(app, ())
+    assert found is not None and (found.name, found.groups, found.admin) == ("alice", ("vision", "nlp"), False)

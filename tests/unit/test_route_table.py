@@ -28,6 +28,18 @@ def test_each_resolver_serves_exactly_its_routes_from_the_table(function: Functi
     assert served_routes(function) == expected
 
 
+def test_every_route_has_exactly_one_access_rule() -> None:
+    from trackway_backend.route_access import RULES
+
+    assert set(RULES) == {route.route_key for route in ROUTES}
+
+
+def test_only_liveness_and_version_are_public() -> None:
+    from trackway_backend.route_access import RULES
+
+    assert {key for key, rule in RULES.items() if rule.public} == {"GET /health", "GET /version"}
+
+
 def test_every_route_key_is_unique() -> None:
     keys = [route.route_key for route in ROUTES]
     assert len(keys) == len(set(keys))

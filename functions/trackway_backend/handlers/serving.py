@@ -11,11 +11,13 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
 from trackway_backend.adapters.dynamo.deployment_store import DynamoDeploymentStore
 from trackway_backend.adapters.dynamo.registry_items import RegistryItem
 from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
 from trackway_backend.adapters.dynamo.tables import bind
 from trackway_backend.deployment_ports import ModelLoader
+from trackway_backend.handlers.authorization import Guard, NoTracking
 from trackway_backend.handlers.http import ApiFunction, build_resolver, query, text_body
 from trackway_backend.logic.deployment.history import list_deployments
 from trackway_backend.logic.serving import scoring
@@ -53,6 +55,9 @@ def build_app(settings: ServingSettings) -> APIGatewayHttpResolver:
     models = live_models(settings)
     registry, deployments = DynamoRegistryStore(), DynamoDeploymentStore()
     app = build_resolver()
+    # The deployment function's health probe invokes this function directly (lambda:InvokeFunction, which
+    # IAM gates), without an authorizer; every API Gateway route carries one, so callers there are checked.
+    Guard(settings, DynamoGrantStore(), NoTracking(), auth_required=False).install(app)
 
     @app.post("/serving/<model>/invocations")
     def invocations(model: str) -> Response[str]:
@@ -82,6 +87,7 @@ def configure() -> ServingSettings:
     """Once per container: read settings and bind the registry table (models, versions, deployments)."""
     settings = ServingSettings.from_env()
     bind(RegistryItem, settings.registry_table, settings)
+    bind(GrantItem, settings.access_table, settings)
     return settings
 
 

@@ -20,6 +20,7 @@ from gunicorn.app.base import BaseApplication
 
 from trackway_backend.local.gateway import Gateway
 from trackway_backend.local.request_guard import RequestGuard
+from trackway_backend.local.users import LocalUsers
 from trackway_backend.routes import Function
 
 # Long enough for a serving function's first model load; a hung worker is still replaced.
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     guard_options = json.loads(args.guard)
     guard = RequestGuard.build(guard_options.get("hosts", []), guard_options.get("origins", []))
+    users = LocalUsers.from_env(os.environ)
+    if users is not None:  # before the handlers read their settings
+        os.environ.update(users.environment())
     _preload_handlers()
     ui = None
     if not args.no_ui:
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         "limit_request_line": 16_384,  # search filters travel in GET query strings
         "limit_request_field_size": 16_384,
     }
-    ApiWorkers(Gateway(guard, args.control_url, ui), options).run()
+    ApiWorkers(Gateway(guard, args.control_url, ui, users), options).run()
 
 
 if __name__ == "__main__":

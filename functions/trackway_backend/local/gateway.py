@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from trackway_backend.local.request_guard import RequestGuard
+from trackway_backend.local.users import OPEN_PATHS, LocalUsers
 from trackway_backend.routes import Function, match
 
 log = logging.getLogger("trackway.local")
@@ -48,7 +49,19 @@ FUNCTION_TIMEOUT_SECONDS = {
 _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml")
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-_REASONS = {200: "OK", 302: "Found", 404: "Not Found", 413: "Payload Too Large", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    302: "Found",
+    401: "Unauthorized",
+    404: "Not Found",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
+_UNAUTHENTICATED = {
+    "error_code": "UNAUTHENTICATED",
+    "message": "Authentication required: send Authorization: Bearer <token> with a token from TRACKWAY_LOCAL_USERS "
+    "(MLFLOW_TRACKING_TOKEN or TRACKWAY_TRACKING_TOKEN in the client)",
+}
 NO_UI_PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>trackway</title></head><body>
 <h1>trackway is running</h1>
 <p>This is the MLflow tracking API. The MLflow web UI is served here when the UI extra is installed:</p>
@@ -128,9 +141,15 @@ def build_event(method: str, target: str, headers: dict[str, str], body: bytes, 
 
 
 def dispatch(
-    method: str, target: str, headers: dict[str, str], body: bytes, client_ip: str
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    client_ip: str,
+    claims: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    """One request through the route table to its function's Lambda handler, in this process."""
+    """One request through the route table to its function's Lambda handler, in this process. `claims`
+    are a verified principal's, placed where API Gateway's JWT authorizer puts them."""
     path = urlsplit(target).path
     found = match(method, path)
     if found is None:
@@ -141,6 +160,8 @@ def dispatch(
     event["requestContext"]["routeKey"] = route.route_key
     if path_parameters:
         event["pathParameters"] = path_parameters
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     context = LocalContext.of(route.function.value, event["requestContext"]["requestId"])
     try:
         response = lambda_handler(route.function)(event, context)
@@ -163,10 +184,17 @@ def _json(status: int, payload: dict[str, Any]) -> tuple[int, dict[str, str], by
 class Gateway:
     """The WSGI application. `control_url` serves the supervisor's own routes (`/_local/...`: the event log)."""
 
-    def __init__(self, guard: RequestGuard, control_url: str | None = None, ui: WsgiApp | None = None) -> None:
+    def __init__(
+        self,
+        guard: RequestGuard,
+        control_url: str | None = None,
+        ui: WsgiApp | None = None,
+        users: LocalUsers | None = None,
+    ) -> None:
         self.guard = guard
         self.control_url = control_url
         self.ui = ui
+        self.users = users
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"].upper()
@@ -174,8 +202,12 @@ class Gateway:
         path = urlsplit(target).path
         headers = _headers(environ)
         refusal = self.guard.refusal(method, path, headers)
+        user = None if self.users is None else self.users.authenticate(headers.get("authorization"))
         if refusal is not None:
             status, reply, data = _json(refusal.status, {"error_code": refusal.error_code, "message": refusal.message})
+        elif self.users is not None and user is None and path not in OPEN_PATHS:
+            status, reply, data = _json(401, _UNAUTHENTICATED)
+            reply["www-authenticate"] = "Bearer"
         else:
             body = _read_body(environ)
             if body is None:
@@ -189,7 +221,8 @@ class Gateway:
             elif method in ("GET", "HEAD") and path == "/":
                 status, reply, data = 200, {"content-type": "text/html; charset=utf-8"}, NO_UI_PAGE
             else:
-                status, reply, data = dispatch(method, target, headers, body, environ.get("REMOTE_ADDR", ""))
+                claims = None if user is None else user.claims()
+                status, reply, data = dispatch(method, target, headers, body, environ.get("REMOTE_ADDR", ""), claims)
         skip = ("content-length", "connection", "transfer-encoding")
         response_headers = [(key, value) for key, value in reply.items() if key not in skip]
         response_headers.append(("content-length", str(len(data))))

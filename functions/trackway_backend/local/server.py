@@ -29,6 +29,8 @@ from trackway_backend.local.eventing import local_eventing
 from trackway_backend.local.process import wait_healthy
 from trackway_backend.local.provision import provision
 from trackway_backend.local.ui import ui_available
+from trackway_backend.local.users import ENV_VAR as USERS_ENV_VAR
+from trackway_backend.local.users import LocalUsers
 
 log = logging.getLogger("trackway.local")
 _STARTUP_SECONDS = 120
@@ -211,12 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     options, data_dir = parse_options(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("botocore.credentials").setLevel(logging.WARNING)  # "Found credentials in environment variables"
-    if not is_loopback(options.host):
+    try:
+        users = LocalUsers.from_env(os.environ)
+    except (OSError, ValueError) as exc:
+        log.error("could not read %s: %s", USERS_ENV_VAR, exc)
+        return 1
+    if users is not None:
+        log.info("access control on: %d tokens from %s", len(users.tokens), os.environ[USERS_ENV_VAR])
+    elif not is_loopback(options.host):
         log.warning(
             "listening on %s: the local API has NO authentication; anyone who can reach port %d can read, "
-            "change and delete all data",
+            "change and delete all data (set %s to require tokens)",
             options.host,
             options.port,
+            USERS_ENV_VAR,
         )
     stop = threading.Event()
 

@@ -322,3 +322,31 @@ class LiveOut(Body):
 class DeploymentHistory(Body):
     deployments: list[DeploymentOut]
     live: LiveOut | None
+
+
+PermissionLevel = Literal["READ", "EDIT", "MANAGE", "NO_PERMISSIONS"]
+
+
+class ExperimentPermissionOut(Body):
+    experiment_id: str
+    user_id: str = Field(description="The principal: an IAM ARN or pattern, a JWT subject, or `group:<name>`.")
+    permission: PermissionLevel
+
+
+class ExperimentPermissionEnvelope(Body):
+    experiment_permission: ExperimentPermissionOut
+
+
+class RegisteredModelPermissionOut(Body):
+    name: str
+    user_id: str = Field(description="The principal: an IAM ARN or pattern, a JWT subject, or `group:<name>`.")
+    permission: PermissionLevel
+
+
+class RegisteredModelPermissionEnvelope(Body):
+    registered_model_permission: RegisteredModelPermissionOut
+
+
+class UserPermissionOut(Body):
+    allowed: bool = Field(description="Whether the level reaches EDIT (MLflow's USE tier).")
+    permission: PermissionLevel

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
 from trackway_backend.adapters.dynamo.tables import bind
 from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.adapters.s3.client import s3_client
 from trackway_backend.adapters.s3.object_store import S3ObjectStore
 from trackway_backend.handlers.artifacts import multipart_routes, transfer_routes
+from trackway_backend.handlers.authorization import Guard, TrackingLocator
 from trackway_backend.handlers.http import ApiFunction, build_resolver
 from trackway_backend.settings import ArtifactSettings
 
@@ -24,6 +26,7 @@ def build_app(settings: ArtifactSettings) -> APIGatewayHttpResolver:
         flat_listing=settings.s3_endpoint is not None,
     )
     app = build_resolver()
+    Guard(settings, DynamoGrantStore(), TrackingLocator(store), auth_required=settings.auth_required).install(app)
     for routes in (transfer_routes, multipart_routes):
         routes.register(app, store, objects, settings)
     return app
@@ -33,6 +36,7 @@ def configure() -> ArtifactSettings:
     """Once per container: read settings and bind the tracking table (runs and logged models)."""
     settings = ArtifactSettings.from_env()
     bind(TrackingItem, settings.tracking_table, settings)
+    bind(GrantItem, settings.access_table, settings)
     return settings
 
 

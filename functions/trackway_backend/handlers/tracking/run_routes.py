@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from trackway_backend.domain import Dataset, DatasetInput, LifecycleStage, Metric
 from trackway_backend.errors import InvalidParameter
 from trackway_backend.handlers.http import json_body, raw_body_size, request_data
+from trackway_backend.handlers.identity import actor
 from trackway_backend.logic import metrics, runs, validation
 from trackway_backend.ports import TrackingStore
 from trackway_backend.settings import TrackingSettings
@@ -51,7 +52,7 @@ def register(app: APIGatewayHttpResolver, store: TrackingStore, settings: Tracki
         run = runs.create(
             store,
             request.experiment_id,
-            request.user_id,
+            actor(app) or request.user_id,  # the authenticated principal; the body's claim only when open
             request.run_name,
             request.start_time,
             _unique(request.tags, "tag"),
