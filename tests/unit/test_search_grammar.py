@@ -5,10 +5,10 @@ import pytest
 from trackway_backend.domain import Metric, Run, RunStatus
 from trackway_backend.errors import InvalidParameter
 from trackway_backend.logic.search import runs_query
-from trackway_backend.logic.search.entities import RUNS
-from trackway_backend.logic.search.parser import parse_filter, parse_order_by
 from trackway_backend.logic.search.cursor import encode_cursor
+from trackway_backend.logic.search.entities import RUNS
 from trackway_backend.logic.search.grammar import OrderKey
+from trackway_backend.logic.search.parser import parse_filter, parse_order_by
 
 
 def make_run(run_id: str, start: int, metrics: dict[str, float], params: dict[str, str], tags=None) -> Run:
@@ -165,3 +165,22 @@ def test_max_results_is_bounded() -> None:
         runs_query(None, [], 50_001, None)
     with pytest.raises(InvalidParameter):
         runs_query(None, [], 0, None)
+
+
+def test_datasets_filters_read_the_summary_dataset_keys() -> None:
+    trained = make_run("t", 1, {}, {})
+    trained.dataset_keys = [("iris", "d1", "training"), ("wine", "d2", None)]
+    other = make_run("o", 2, {}, {})
+    other.dataset_keys = [("wine", "d2", "eval")]
+    bare = make_run("b", 3, {}, {})
+
+    def found(filter_string: str) -> list[str]:
+        return [run.run_id for run in runs_query(filter_string, [], 10, None).run([trained, other, bare]).items]
+
+    assert found("datasets.name = 'wine'") == ["o", "t"]
+    assert found("datasets.context = 'training'") == ["t"]
+    assert found("datasets.context IN ('eval', 'x')") == ["o"]
+    assert found("datasets.digest LIKE 'd%'") == ["o", "t"]
+    assert found("datasets.name != 'iris'") == ["o", "t"]  # any input that differs, as MLflow's join
+    with pytest.raises(InvalidParameter):
+        found("datasets.source = 'x'")

@@ -25,6 +25,7 @@ from trackway_backend.logic.search import runs_query, start_cursor
 from trackway_backend.ports import TrackingStore
 
 RUN_NAME_TAG = "mlflow.runName"
+CONTEXT_TAG = "mlflow.data.context"
 TERMINAL = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED})
 
 
@@ -172,6 +173,13 @@ def log_inputs(store: TrackingStore, run_id: str, datasets: list[DatasetInput], 
             raise InvalidParameter(f"Dataset name exceeds {validation.MAX_DATASET_NAME_LENGTH} characters")
         if len(entry.dataset.digest) > validation.MAX_DATASET_DIGEST_LENGTH:
             raise InvalidParameter(f"Dataset digest exceeds {validation.MAX_DATASET_DIGEST_LENGTH} characters")
+    keys = [(entry.dataset.name, entry.dataset.digest, entry.tags.get(CONTEXT_TAG)) for entry in datasets]
+
+    def record(summary: Run) -> None:
+        summary.dataset_keys += [key for key in dict.fromkeys(keys) if key not in summary.dataset_keys]
+
+    if keys:
+        _modify(store, run.run_id, record)  # what `datasets.*` filters read
     store.add_run_inputs(run.run_id, datasets, model_ids)
 
 

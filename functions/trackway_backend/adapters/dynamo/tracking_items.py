@@ -85,6 +85,8 @@ class RunItem(TrackingItem, discriminator="run"):
     # key -> [value, timestamp, step, model_id, dataset_name, dataset_digest]; a JSON string because
     # DynamoDB numbers cannot hold NaN or ±Inf and the summary is always read whole.
     metrics: JSONAttribute = JSONAttribute(default=dict)
+    # [[name, digest, context], ...] of the dataset inputs, for `datasets.*` filters
+    datasets: JSONAttribute = JSONAttribute(null=True)
     revision = NumberAttribute(default=0)
 
 

@@ -64,6 +64,7 @@ def run_to_item(run: Run, gsi1pk: str) -> RunItem:
         params=run.params,
         tags=run.tags,
         metrics={key: _packed_metric(m) for key, m in run.metrics.items()},
+        datasets=[list(key) for key in run.dataset_keys] or None,
         revision=run.revision,
     )
 
@@ -94,6 +95,7 @@ def run_from_item(item: RunItem) -> Run:
             key: Metric(key, float(value[0]), int(value[1]), int(value[2]), *(value[3:6] + [None] * (6 - len(value))))
             for key, value in (item.metrics or {}).items()
         },
+        dataset_keys=[(name, digest, context) for name, digest, context in item.datasets or []],
         revision=int(item.revision),
     )
 

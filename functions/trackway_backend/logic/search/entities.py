@@ -8,6 +8,7 @@ from trackway_backend.domain import Experiment, LoggedModel, Run
 from trackway_backend.errors import InvalidParameter
 from trackway_backend.logic.search.cursor import Position, decode_cursor
 from trackway_backend.logic.search.grammar import (
+    DATASET_KEYS,
     NULL_COMPARATORS,
     NUMERIC_COMPARATORS,
     SET_COMPARATORS,
@@ -91,9 +92,8 @@ def _run_value(run: Run, entity: str, key: str) -> Any:
     if entity == "tag":
         return run.tags.get(key, MISSING)
     if entity == "dataset":
-        if key == "context":
-            return [entry.tags.get("mlflow.data.context") for entry in run.inputs] or MISSING
-        return [getattr(entry.dataset, key, None) for entry in run.inputs] or MISSING
+        at = DATASET_KEYS.index(key)
+        return [dataset[at] for dataset in run.dataset_keys] or MISSING
     value = getattr(run, key)
     return value.value if hasattr(value, "value") else value
 
