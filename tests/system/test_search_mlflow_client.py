@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 import mlflow
 import pytest
@@ -12,17 +11,9 @@ from mlflow.data.pandas_dataset import from_pandas
 from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 
-from trackway_backend.local.process import StackProcess
+from tests.system.test_tracking_mlflow_client import client, unique
 
-
-@pytest.fixture
-def client(local_stack: StackProcess) -> mlflow.MlflowClient:
-    mlflow.set_tracking_uri(local_stack.url)
-    return mlflow.MlflowClient(local_stack.url)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+__all__ = ["client"]  # the fixture, shared with the other mlflow client tests
 
 
 def test_datasets_filters_match_what_log_input_logged(client: mlflow.MlflowClient) -> None:
