@@ -56,7 +56,10 @@ def walk(store: DynamoTrackingStore, experiment_id: str, size: int, **options: A
             return seen
 
 
-@pytest.mark.parametrize("order_by", [[], ["attributes.start_time ASC"], ["metrics.m DESC"], ["params.p"]])
+@pytest.mark.parametrize(
+    "order_by",
+    [[], ["attributes.start_time ASC"], ["start_time DESC", "run_id DESC"], ["metrics.m DESC"], ["params.p"]],
+)
 def test_paging_returns_the_order_of_one_big_page(store: DynamoTrackingStore, order_by: list[str]) -> None:
     experiment_id, ids = seed(store, 23)
     everything = [run.run_id for run in page_of(store, experiment_id, 100, None, order_by).items]
@@ -69,6 +72,7 @@ def test_the_default_order_is_newest_first_then_run_id(store: DynamoTrackingStor
     assert walk(store, experiment_id, 2) == list(reversed(ids))
     tied_experiment, tied = seed(store, 9, "tied", same_start=True)
     assert walk(store, tied_experiment, 2) == sorted(tied)  # one start_time: ties broken by run_id
+    assert walk(store, tied_experiment, 2, order_by=["start_time", "run_id DESC"]) == sorted(tied, reverse=True)
 
 
 @pytest.fixture

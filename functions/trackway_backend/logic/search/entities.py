@@ -142,8 +142,9 @@ def start_cursor(order: list[OrderKey], position: Position | None) -> tuple[int,
     start, run_id = position[0], position[-1]
     if not isinstance(start, int) or isinstance(start, bool) or not isinstance(run_id, str):
         raise InvalidParameter("Invalid page token: its position does not fit this search's order")
-    only_run_id_breaks_ties = all(key.entity == "attribute" and key.key in ("start_time", "run_id") for key in order)
-    return start, run_id if only_run_id_breaks_ties else None
+    tie_break = next(key for key in order if not (key.entity == "attribute" and key.key == "start_time"))
+    run_id_ascending_breaks_ties = tie_break == OrderKey("attribute", "run_id", True)
+    return start, run_id if run_id_ascending_breaks_ties else None
 
 
 def experiments_query(
