@@ -79,6 +79,9 @@ class DatasetInput:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+DatasetKey = tuple[str, str, str | None]
+
+
 @dataclass
 class Run:
     """A run with its summary: params, tags and the latest value of each metric."""
@@ -96,6 +99,9 @@ class Run:
     tags: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
     inputs: list[DatasetInput] = field(default_factory=list)
+    # (name, digest, context) of each dataset input: what `datasets.*` filters read, kept in the summary
+    # so a search reads no input items
+    dataset_keys: list[DatasetKey] = field(default_factory=list)
     model_inputs: list[str] = field(default_factory=list)
     model_outputs: list[tuple[str, int]] = field(default_factory=list)
     revision: int = 0

@@ -69,6 +69,21 @@ class RunStore(PolicyStore):
         """Run summaries (without inputs and outputs) of the given experiments."""
 
     @abstractmethod
+    def runs_by_start_time(
+        self,
+        experiment_ids: Iterable[str],
+        descending: bool,
+        after: tuple[int, str | None] | None,
+        batch_size: int,
+    ) -> Iterator[list[Run]]:
+        """Run summaries of the given experiments in start_time order, from the runs started at
+        `after = (start_time, run_id)` on (None: from the first; with a run_id, the runs started then with
+        a run_id up to it are left out), in chunks read lazily: the first of about `batch_size` runs, then
+        bigger ones. A chunk holds every run of the start_times it holds (ties in any order), so a caller
+        that stops after a chunk has seen whole tie groups and paid for about what it consumed. Keys come
+        from an index; the summaries themselves are read consistently."""
+
+    @abstractmethod
     def add_run_inputs(self, run_id: str, datasets: list[DatasetInput], model_ids: list[str]) -> None: ...
 
     @abstractmethod

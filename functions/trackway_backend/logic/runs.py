@@ -21,10 +21,11 @@ from trackway_backend.logic import logged_models, validation
 from trackway_backend.logic.clock import now_ms
 from trackway_backend.logic.experiments import DEFAULT_EXPERIMENT_ID
 from trackway_backend.logic.run_names import generate_run_name
-from trackway_backend.logic.search import runs_query
+from trackway_backend.logic.search import runs_query, start_cursor
 from trackway_backend.ports import TrackingStore
 
 RUN_NAME_TAG = "mlflow.runName"
+CONTEXT_TAG = "mlflow.data.context"
 TERMINAL = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED})
 
 
@@ -172,6 +173,13 @@ def log_inputs(store: TrackingStore, run_id: str, datasets: list[DatasetInput], 
             raise InvalidParameter(f"Dataset name exceeds {validation.MAX_DATASET_NAME_LENGTH} characters")
         if len(entry.dataset.digest) > validation.MAX_DATASET_DIGEST_LENGTH:
             raise InvalidParameter(f"Dataset digest exceeds {validation.MAX_DATASET_DIGEST_LENGTH} characters")
+    keys = [(entry.dataset.name, entry.dataset.digest, entry.tags.get(CONTEXT_TAG)) for entry in datasets]
+
+    def record(summary: Run) -> None:
+        summary.dataset_keys += [key for key in dict.fromkeys(keys) if key not in summary.dataset_keys]
+
+    if keys:
+        _modify(store, run.run_id, record)  # what `datasets.*` filters read
     store.add_run_inputs(run.run_id, datasets, model_ids)
 
 
@@ -192,6 +200,14 @@ def search(
     query = runs_query(filter_string, order_by, max_results, page_token)
     for experiment_id in experiment_ids:
         validation.experiment_id(experiment_id)
+    first = query.order[0]
+    if first.entity == "attribute" and first.key == "start_time":
+        # The index holds runs in start_time order: a page reads about its own rows (docs/adr/011-search.md).
+        stream = store.runs_by_start_time(
+            experiment_ids, not first.ascending, start_cursor(query.order, query.after), max_results + 1
+        )
+        admitted = ([run for run in chunk if view_type.admits(run.lifecycle_stage)] for chunk in stream)
+        return query.run_chunks(admitted)
     candidates = (run for run in store.list_runs(experiment_ids) if view_type.admits(run.lifecycle_stage))
     return query.run(candidates)
 

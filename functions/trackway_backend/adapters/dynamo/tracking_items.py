@@ -84,8 +84,9 @@ class RunItem(TrackingItem, discriminator="run"):
     end_time = NumberAttribute(null=True)
     artifact_uri = UnicodeAttribute()
     lifecycle_stage = UnicodeAttribute()
-    # Params, tags and latest metrics as zlib-compressed JSON (tracking_mapping owns the layout): every
-    # logging request rewrites the summary, and compressed it fits in one or two write units instead of four.
+    # Params, tags, latest metrics and dataset keys (for `datasets.*` filters) as zlib-compressed JSON
+    # (tracking_mapping owns the layout): every logging request rewrites the summary, and compressed it fits
+    # in one or two write units instead of four.
     summary = BinaryAttribute(legacy_encoding=False, null=True)
     # Items written before `summary` carry these three JSON strings instead; they still read.
     params: JSONAttribute = JSONAttribute(null=True)

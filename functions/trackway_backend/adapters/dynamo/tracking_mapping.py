@@ -69,13 +69,16 @@ def run_to_item(run: Run, gsi1pk: str) -> RunItem:
 
 
 def _compressed_summary(run: Run) -> bytes:
-    """{"params", "tags", "metrics"} as JSON, compressed. Metrics are key -> [value, timestamp, step, ...]
-    in JSON (DynamoDB numbers cannot hold NaN or ±Inf); the summary is always read whole."""
-    summary = {
+    """{"params", "tags", "metrics", "datasets"} as JSON, compressed. Metrics are key -> [value, timestamp,
+    step, ...] in JSON (DynamoDB numbers cannot hold NaN or ±Inf); datasets are [name, digest, context] of
+    the run's inputs, for `datasets.*` filters (omitted when none). The summary is always read whole."""
+    summary: dict[str, Any] = {
         "params": run.params,
         "tags": run.tags,
         "metrics": {key: _packed_metric(m) for key, m in run.metrics.items()},
     }
+    if run.dataset_keys:
+        summary["datasets"] = [list(key) for key in run.dataset_keys]
     return zlib.compress(json.dumps(summary, separators=(",", ":")).encode(), 9)
 
 
@@ -112,6 +115,7 @@ def run_from_item(item: RunItem) -> Run:
             key: Metric(key, float(value[0]), int(value[1]), int(value[2]), *(value[3:6] + [None] * (6 - len(value))))
             for key, value in summary["metrics"].items()
         },
+        dataset_keys=[(name, digest, context) for name, digest, context in summary.get("datasets", [])],
         revision=int(item.revision),
     )
 

@@ -1,5 +1,5 @@
 """MLflow's search grammar (filters, order_by, page tokens) evaluated over entity summaries."""
 
-from trackway_backend.logic.search.entities import experiments_query, logged_models_query, runs_query
+from trackway_backend.logic.search.entities import experiments_query, logged_models_query, runs_query, start_cursor
 
-__all__ = ["experiments_query", "logged_models_query", "runs_query"]
+__all__ = ["experiments_query", "logged_models_query", "runs_query", "start_cursor"]

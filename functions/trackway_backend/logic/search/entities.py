@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from trackway_backend.domain import Experiment, LoggedModel, Run
+from trackway_backend.errors import InvalidParameter
+from trackway_backend.logic.search.cursor import Position, decode_cursor
 from trackway_backend.logic.search.grammar import (
+    DATASET_KEYS,
     NULL_COMPARATORS,
     NUMERIC_COMPARATORS,
     SET_COMPARATORS,
@@ -14,7 +17,7 @@ from trackway_backend.logic.search.grammar import (
     OrderKey,
 )
 from trackway_backend.logic.search.parser import parse_filter, parse_order_by
-from trackway_backend.logic.search.query import MISSING, Query, check_max_results, decode_offset
+from trackway_backend.logic.search.query import MISSING, Query, check_max_results
 
 MAX_RUNS_PER_PAGE = 50_000
 MAX_EXPERIMENTS_PER_PAGE = 50_000
@@ -89,9 +92,8 @@ def _run_value(run: Run, entity: str, key: str) -> Any:
     if entity == "tag":
         return run.tags.get(key, MISSING)
     if entity == "dataset":
-        if key == "context":
-            return [entry.tags.get("mlflow.data.context") for entry in run.inputs] or MISSING
-        return [getattr(entry.dataset, key, None) for entry in run.inputs] or MISSING
+        at = DATASET_KEYS.index(key)
+        return [dataset[at] for dataset in run.dataset_keys] or MISSING
     value = getattr(run, key)
     return value.value if hasattr(value, "value") else value
 
@@ -127,9 +129,22 @@ def runs_query(filter_string: str | None, order_by: list[str], max_results: int,
         parse_filter(filter_string, RUNS),
         order,
         check_max_results(max_results, MAX_RUNS_PER_PAGE),
-        decode_offset(token),
+        decode_cursor(token, order),
         _run_value,
     )
+
+
+def start_cursor(order: list[OrderKey], position: Position | None) -> tuple[int, str | None] | None:
+    """Where a page of runs ordered by start_time first starts: after this start_time and, when run_id
+    alone breaks its ties, after this run_id among them. None for the first page."""
+    if position is None:
+        return None
+    start, run_id = position[0], position[-1]
+    if not isinstance(start, int) or isinstance(start, bool) or not isinstance(run_id, str):
+        raise InvalidParameter("Invalid page token: its position does not fit this search's order")
+    tie_break = next(key for key in order if not (key.entity == "attribute" and key.key == "start_time"))
+    run_id_ascending_breaks_ties = tie_break == OrderKey("attribute", "run_id", True)
+    return start, run_id if run_id_ascending_breaks_ties else None
 
 
 def experiments_query(
@@ -141,7 +156,7 @@ def experiments_query(
         parse_filter(filter_string, EXPERIMENTS),
         order,
         check_max_results(max_results, MAX_EXPERIMENTS_PER_PAGE),
-        decode_offset(token),
+        decode_cursor(token, order),
         _experiment_value,
         _experiment_order,
     )
@@ -159,6 +174,6 @@ def logged_models_query(
         parse_filter(filter_string, LOGGED_MODELS),
         order,
         check_max_results(max_results, MAX_LOGGED_MODELS_PER_PAGE),
-        decode_offset(token),
+        decode_cursor(token, order),
         _logged_model_value,
     )

@@ -12,6 +12,7 @@ NUMERIC_COMPARATORS = frozenset({">", ">=", "=", "!=", "<", "<="})
 STRING_COMPARATORS = frozenset({"=", "!=", "LIKE", "ILIKE"})
 NULL_COMPARATORS = frozenset({"IS NULL", "IS NOT NULL"})
 SET_COMPARATORS = frozenset({"IN", "NOT IN"})
+DATASET_KEYS = ("name", "digest", "context")  # in the order of a run summary's dataset keys
 
 _TOKEN = re.compile(
     r"""\s*(?:

@@ -6,6 +6,7 @@ from typing import Any
 
 from trackway_backend.errors import InvalidParameter
 from trackway_backend.logic.search.grammar import (
+    DATASET_KEYS,
     NULL_COMPARATORS,
     SET_COMPARATORS,
     Clause,
@@ -53,6 +54,8 @@ def _clause(tokens: list[Token], grammar: Grammar, text: str) -> Clause:
     entity = grammar.entity(entity_name)
     if entity == "attribute":
         key = grammar.attribute(key)
+    elif entity == "dataset" and key not in DATASET_KEYS:
+        raise InvalidParameter(f"Invalid dataset key '{key}'. Valid keys are {list(DATASET_KEYS)}")
     comparator, rest = _comparator(tokens[at:], text)
     allowed = (
         grammar.comparators[entity]

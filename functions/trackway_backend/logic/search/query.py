@@ -1,9 +1,8 @@
-"""Evaluation of parsed clauses over entities, ordering with missing values last, and offset tokens."""
+"""Evaluation of parsed clauses over entities, and the page that follows a cursor in a total order."""
 
 from __future__ import annotations
 
-import base64
-import json
+import heapq
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -13,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from trackway_backend.domain import Page
 from trackway_backend.errors import InvalidParameter
+from trackway_backend.logic.search.cursor import Position, encode_cursor, sort_key
 from trackway_backend.logic.search.grammar import Clause, OrderKey
 
 T = TypeVar("T")
@@ -61,54 +61,68 @@ def matches(clause: Clause, value: Any) -> bool:
     )
 
 
-def _sortable(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return math.inf  # MLflow orders NaN above every number
-    return value
-
-
 @dataclass
 class Query(Generic[T]):
+    """A parsed search: its clauses, a total order (the last keys break every tie), a page size and the
+    cursor position to start after (None for the first page)."""
+
     clauses: list[Clause]
     order: list[OrderKey]
     max_results: int
-    offset: int
+    after: Position | None
     access: Accessor[T]
     order_access: Accessor[T] | None = None
 
     def run(self, candidates: Iterable[T]) -> Page[T]:
-        selected = [item for item in candidates if self.admits(item)]
-        value_of = self.order_access or self.access
-        for key in reversed(self.order):
-            values = [value_of(item, key.entity, key.key) for item in selected]
-            present = [
-                (v, item) for v, item in zip(values, selected, strict=True) if v is not MISSING and v is not None
-            ]
-            missing = [item for v, item in zip(values, selected, strict=True) if v is MISSING or v is None]
-            present.sort(key=lambda pair: _sortable(pair[0]), reverse=not key.ascending)
-            selected = [item for _, item in present] + missing
-        end = self.offset + self.max_results
-        token = encode_offset(end) if end < len(selected) else None
-        return Page(selected[self.offset : end], token)
+        """The page of `candidates` (in any order) that follows the cursor."""
+        keyed = ((self._key(item), item) for item in candidates if self.admits(item))
+        if self.after is not None:
+            after = sort_key(self.order, self.after)
+            keyed = (pair for pair in keyed if _follows(pair[0], after))
+        top = heapq.nsmallest(self.max_results + 1, keyed, key=lambda pair: pair[0])
+        return self._page([item for _, item in top])
+
+    def run_chunks(self, chunks: Iterable[list[T]]) -> Page[T]:
+        """The page that follows the cursor, from chunks that arrive in order of the first order key, each
+        holding whole tie groups of it (in any order inside). Reading stops after the chunk that fills the
+        page, so a page costs reads in proportion to its size."""
+        after = None if self.after is None else sort_key(self.order, self.after)
+        chosen: list[tuple[tuple[Any, ...], T]] = []
+        for chunk in chunks:
+            for item in chunk:
+                if self.admits(item):
+                    key = self._key(item)
+                    if after is None or _follows(key, after):
+                        chosen.append((key, item))
+            if len(chosen) > self.max_results:
+                break
+        chosen.sort(key=lambda pair: pair[0])
+        return self._page([item for _, item in chosen[: self.max_results + 1]])
 
     def admits(self, item: T) -> bool:
         return all(matches(clause, self.access(item, clause.entity, clause.key)) for clause in self.clauses)
 
+    def position(self, item: T) -> Position:
+        value_of = self.order_access or self.access
+        values = (value_of(item, key.entity, key.key) for key in self.order)
+        return [None if value is MISSING else value for value in values]
 
-def encode_offset(offset: int) -> str:
-    return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
+    def _key(self, item: T) -> tuple[Any, ...]:
+        return sort_key(self.order, self.position(item))
+
+    def _page(self, rows: list[T]) -> Page[T]:
+        """`rows` holds up to one row more than a page: its presence says another page follows."""
+        if len(rows) <= self.max_results:
+            return Page(rows)
+        page = rows[: self.max_results]
+        return Page(page, encode_cursor(self.order, self.position(page[-1])))
 
 
-def decode_offset(token: str | None) -> int:
-    if not token:
-        return 0
+def _follows(key: tuple[Any, ...], after: tuple[Any, ...]) -> bool:
     try:
-        offset = json.loads(base64.b64decode(token, validate=True))["offset"]
-        if isinstance(offset, int) and offset >= 0:
-            return offset
-    except (ValueError, KeyError, TypeError):
-        pass
-    raise InvalidParameter(f"Invalid page token, could not base64-decode: '{token}'")
+        return key > after
+    except TypeError:  # a token whose values are not of the order's types: not one we issued
+        raise InvalidParameter("Invalid page token: its position does not fit this search's order") from None
 
 
 def check_max_results(value: int, limit: int) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from trackway_backend.domain import Page
+from trackway_backend.logic.search.cursor import decode_cursor
 from trackway_backend.logic.search.grammar import (
     NUMERIC_COMPARATORS,
     SET_COMPARATORS,
@@ -20,7 +21,7 @@ from trackway_backend.logic.search.grammar import (
     OrderKey,
 )
 from trackway_backend.logic.search.parser import parse_filter, parse_order_by
-from trackway_backend.logic.search.query import MISSING, Accessor, Query, check_max_results, decode_offset
+from trackway_backend.logic.search.query import MISSING, Accessor, Query, check_max_results
 from trackway_backend.registry_domain import ModelVersion, RegisteredModel
 
 T = TypeVar("T")
@@ -132,7 +133,7 @@ def _search(
     prompts = querying_prompts(clauses)
     if not prompts:
         clauses = without_prompt_clauses(clauses)
-    query = Query(clauses, order, max_results, decode_offset(token), access)
+    query = Query(clauses, order, max_results, decode_cursor(token, order), access)
     return RegistrySearch(query, not prompts, names_in(clauses), tags_of)
 
 
