@@ -8,9 +8,11 @@ AssertionError, which the harness reports as WRONG, never as a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bench.context import Context, metrics, now_ms
 from bench.rest import MlflowRest
-from bench.timing import Measurement, Op, measure
+from bench.timing import Measurement, Op, Prepare, measure
 
 TEN_KEYS = [f"m{k}" for k in range(10)]
 FIFTY_KEYS = [f"metric_{k:02d}" for k in range(50)]
@@ -25,16 +27,28 @@ def create_run(ctx: Context) -> Measurement:
     return measure(prepare, ctx.sizes.clients, ctx.sizes.create_run_ops, ctx.sizes.repetitions)
 
 
-def _log_steps(ctx: Context, keys: list[str], ops: int, clients: int) -> Measurement:
-    """Each client logs one step of `keys` per request to its own run, as a training loop does."""
-    written: list[tuple[MlflowRest, str]] = []
+Written = tuple[MlflowRest, str]
+"""A client and the run it logged to, for the answer checks."""
+
+
+def own_runs(ctx: Context, written: list[Written], logger: Callable[[MlflowRest, str], Op]) -> Prepare:
+    """Each client (in each repetition) logs to a run of its own, remembered in `written`."""
 
     def prepare(_client: int) -> Op:
         rest = ctx.client()
         run_id = ctx.new_run(rest)
         written.append((rest, run_id))
-        return lambda seq: rest.log_batch(run_id, metrics(keys, seq, value=_value(seq)))
+        return logger(rest, run_id)
 
+    return prepare
+
+
+def _log_steps(ctx: Context, keys: list[str], ops: int, clients: int) -> Measurement:
+    """Each client logs one step of `keys` per request to its own run, as a training loop does."""
+    written: list[Written] = []
+    prepare = own_runs(
+        ctx, written, lambda rest, run_id: lambda seq: rest.log_batch(run_id, metrics(keys, seq, _value(seq)))
+    )
     measurement = measure(prepare, clients, ops, ctx.sizes.repetitions)
     for rest, run_id in written:
         check_steps(rest, run_id, keys, ops)
@@ -73,13 +87,9 @@ def log_metrics_step(ctx: Context) -> Measurement:
 def log_metric_point(ctx: Context) -> Measurement:
     """`mlflow.log_metric(key, value, step)` per point, the client's synchronous default: 5 keys per step."""
     keys = TEN_KEYS[:5]
-    written: list[tuple[MlflowRest, str]] = []
+    written: list[Written] = []
 
-    def prepare(_client: int) -> Op:
-        rest = ctx.client()
-        run_id = ctx.new_run(rest)
-        written.append((rest, run_id))
-
+    def logger(rest: MlflowRest, run_id: str) -> Op:
         def op(seq: int) -> None:
             step = seq // len(keys)
             rest.log_metric(run_id, keys[seq % len(keys)], _value(step), now_ms(), step)
@@ -87,7 +97,7 @@ def log_metric_point(ctx: Context) -> Measurement:
         return op
 
     ops = ctx.sizes.log_metric_steps * len(keys)
-    measurement = measure(prepare, ctx.sizes.clients, ops, ctx.sizes.repetitions)
+    measurement = measure(own_runs(ctx, written, logger), ctx.sizes.clients, ops, ctx.sizes.repetitions)
     for rest, run_id in written:
         check_steps(rest, run_id, keys, ctx.sizes.log_metric_steps)
     return measurement
@@ -96,13 +106,9 @@ def log_metric_point(ctx: Context) -> Measurement:
 def log_batch_mixed(ctx: Context) -> Measurement:
     """10 metrics, 5 new params and 5 updated tags per request."""
     ops = ctx.sizes.mixed_ops
-    written: list[tuple[MlflowRest, str]] = []
+    written: list[Written] = []
 
-    def prepare(_client: int) -> Op:
-        rest = ctx.client()
-        run_id = ctx.new_run(rest)
-        written.append((rest, run_id))
-
+    def logger(rest: MlflowRest, run_id: str) -> Op:
         def op(seq: int) -> None:
             params = {f"p{seq}_{k}": f"value-{seq}-{k}" for k in range(5)}
             tags = {f"tag{k}": f"step-{seq}" for k in range(5)}
@@ -110,7 +116,7 @@ def log_batch_mixed(ctx: Context) -> Measurement:
 
         return op
 
-    measurement = measure(prepare, ctx.sizes.clients, ops, ctx.sizes.repetitions)
+    measurement = measure(own_runs(ctx, written, logger), ctx.sizes.clients, ops, ctx.sizes.repetitions)
     for rest, run_id in written:
         check_steps(rest, run_id, TEN_KEYS, ops)
         data = rest.get_run(run_id)["data"]
