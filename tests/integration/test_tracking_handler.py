@@ -166,3 +166,11 @@ def test_a_run_summary_past_the_item_limit_is_a_clear_400(call: Call) -> None:
         statuses.append(status)
     assert statuses == [200, 400]
     assert "400 KB" in body["message"]
+
+
+@pytest.mark.parametrize("order_by", [[], ["metrics.m DESC"]])
+def test_a_search_of_no_experiment_finds_nothing(call: Call, order_by: list[str]) -> None:
+    new_run(call)
+    status, body = call("POST", f"{API}/runs/search", {"experiment_ids": [], "order_by": order_by})
+    assert status == 200, body
+    assert body.get("runs", []) == []

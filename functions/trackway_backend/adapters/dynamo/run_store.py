@@ -78,6 +78,8 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
         batch_size: int,
     ) -> Iterator[list[Run]]:
         partitions = self._partitions(experiment_ids)
+        if not partitions:  # no experiment searched: nothing matches
+            return
         start_time, run_id = after or (None, None)
         if start_time is None:
             bound = None
