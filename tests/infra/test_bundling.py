@@ -55,8 +55,12 @@ def test_the_models_the_adapters_load_are_covered_by_the_serving_extra() -> None
     assert "import mlflow.pyfunc" in pyfunc and "from mlflow.pyfunc import scoring_server" in pyfunc
     with PYPROJECT.open("rb") as file:
         project = tomllib.load(file)
-    [dev_mlflow] = [r for r in project["dependency-groups"]["dev"] if r.startswith("mlflow==")]
-    assert f"mlflow-skinny=={dev_mlflow.removeprefix('mlflow==')}" in serving_dependencies()
+    [dev_version] = [
+        found.group(1)
+        for requirement in project["dependency-groups"]["dev"]
+        if (found := re.fullmatch(r"mlflow(?:\[[^\]]*\])?==(\S+)", requirement))
+    ]
+    assert f"mlflow-skinny=={dev_version}" in serving_dependencies()
 
 
 def test_pip_resolves_arm64_wheels_for_the_lambda_python_and_glibc() -> None:

@@ -26,7 +26,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.Stack, Templ
 def test_embeds_with_default_feature_flags(embedded: tuple[cdk.Stack, Template]) -> None:
     _, template = embedded
     template.resource_count_is("AWS::DynamoDB::Table", 4)
-    template.resource_count_is("AWS::Lambda::Function", 7)
+    template.resource_count_is("AWS::Lambda::Function", 8)
     template.has_resource_properties("AWS::Events::EventBus", {"Name": "mlp"})
 
 
