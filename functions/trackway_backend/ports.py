@@ -65,8 +65,14 @@ class RunStore(PolicyStore):
         `run.revision`; then bump it."""
 
     @abstractmethod
+    def mark_changed(self, run: Run) -> None:
+        """Record that `run`'s summary changed, once the change is stored: listings that keep summaries
+        between calls read again what changed."""
+
+    @abstractmethod
     def list_runs(self, experiment_ids: Iterable[str]) -> Iterator[Run]:
-        """Run summaries (without inputs and outputs) of the given experiments."""
+        """Run summaries (without inputs and outputs) of the given experiments, as they are once every
+        change marked before the call (`mark_changed`)."""
 
     @abstractmethod
     def runs_by_start_time(
@@ -92,8 +98,9 @@ class RunStore(PolicyStore):
 
 class MetricHistoryStore(PolicyStore):
     @abstractmethod
-    def append_history(self, run_id: str, metrics: list[Metric]) -> None:
-        """Store points; storing the same points again changes nothing."""
+    def append_history(self, run_id: str, metrics: list[Metric], changed: Run | None = None) -> None:
+        """Store points; storing the same points again changes nothing. `changed`: a run whose summary
+        change is marked in the same request (as `RunStore.mark_changed` does)."""
 
     @abstractmethod
     def history(self, run_id: str, key: str, page_token: str | None, max_results: int) -> Page[Metric]: ...

@@ -63,6 +63,7 @@ def create(
         tags=_checked_tags(tags) | {RUN_NAME_TAG: name},
     )
     store.create_run(run)
+    store.mark_changed(run)
     return run
 
 
@@ -159,9 +160,7 @@ def log_batch(
             if latest is None or metric.order > latest.order:
                 run.metrics[metric.key] = metric
 
-    _modify(store, run_id, change)
-    if metrics:
-        store.append_history(run_id, metrics)
+    _modify(store, run_id, change, history=metrics)
     if model_ids:
         logged_models.record_metrics(store, run_id, [m for m in metrics if m.model_id is not None])
 
@@ -217,23 +216,31 @@ def _modify(
     run_id: str,
     change: Callable[[Run], object],
     require_active: bool = True,
+    history: list[Metric] | None = None,
 ) -> Run:
     """Read-modify-write of the run summary under the store's concurrency policy: a consistent read, the
     change, and a save conditional on the revision read; a lost race re-reads and re-applies the change.
-    A change that alters nothing writes nothing (a replayed batch costs one read)."""
+    A change that alters nothing writes nothing (a replayed batch costs one read). Then the `history`
+    points, and the summary's change mark (in the points' request when there are points)."""
 
-    def attempt() -> Run:
+    def attempt() -> tuple[Run, bool]:
         run = store.get_run_summary(validation.run_id(run_id))
         if require_active:
             _active(run)
         before = copy.deepcopy(run)
         events = change(run)
         pending = events if isinstance(events, list) else []
-        if pending or run != before:
+        saved = bool(pending) or run != before
+        if saved:
             store.save_run(run, pending)
-        return run
+        return run, saved
 
-    return store.policy.run(attempt, serialize=f"run:{run_id}")
+    run, saved = store.policy.run(attempt, serialize=f"run:{run_id}")
+    if history:
+        store.append_history(run_id, history, changed=run if saved else None)
+    elif saved:
+        store.mark_changed(run)
+    return run
 
 
 def _active(run: Run) -> Run:

@@ -13,9 +13,10 @@ import json
 from collections.abc import Iterator
 
 from trackway_backend.adapters.dynamo import batch, history_chunks
+from trackway_backend.adapters.dynamo.run_summaries import change_mark_item
 from trackway_backend.adapters.dynamo.tracking_base import DynamoStoreBase
 from trackway_backend.adapters.dynamo.tracking_items import MetricChunkItem, SharedChunkItem, TrackingItem
-from trackway_backend.domain import Metric, Page
+from trackway_backend.domain import Metric, Page, Run
 from trackway_backend.errors import InvalidParameter
 from trackway_backend.ports import MetricHistoryStore
 
@@ -26,7 +27,7 @@ Position = tuple[str, int]  # (sort key, source) of a chunk: the merge order
 class DynamoMetricHistoryStore(DynamoStoreBase, MetricHistoryStore):
     shared_below_points = history_chunks.SHARED_BELOW_POINTS
 
-    def append_history(self, run_id: str, metrics: list[Metric]) -> None:
+    def append_history(self, run_id: str, metrics: list[Metric], changed: Run | None = None) -> None:
         layout = history_chunks.layout(metrics, self.shared_below_points)
         chunks: list[TrackingItem] = [
             MetricChunkItem(
@@ -47,6 +48,8 @@ class DynamoMetricHistoryStore(DynamoStoreBase, MetricHistoryStore):
             )
             for payload in layout.shared
         ]
+        if changed is not None:  # the summary's change mark rides in the chunks' request (run_summaries)
+            chunks.append(change_mark_item(changed, self._shards))
         self.requests += batch.put_all(MetricChunkItem, chunks, self.policy)
 
     def history(self, run_id: str, key: str, page_token: str | None, max_results: int) -> Page[Metric]:

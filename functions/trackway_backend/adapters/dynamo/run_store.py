@@ -3,7 +3,6 @@ the summary is indexed by experiment over shards for search."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -11,18 +10,40 @@ from datetime import UTC, datetime, timedelta
 from trackway_backend.adapters.dynamo import batch
 from trackway_backend.adapters.dynamo.index_order import IndexKey, IndexRange, merged_keys
 from trackway_backend.adapters.dynamo.outbox import outbox_item
+from trackway_backend.adapters.dynamo.run_summaries import (
+    DEFAULT_MAX_RUNS,
+    ChangeMark,
+    ShardSummaries,
+    SummaryCache,
+    change_mark_item,
+    mark_key,
+    settled,
+    shard_of,
+)
 from trackway_backend.adapters.dynamo.tracking_base import DynamoStoreBase, transaction
-from trackway_backend.adapters.dynamo.tracking_items import META, RunItem, RunLinkItem, TrackingItem
+from trackway_backend.adapters.dynamo.tracking_items import META, RunChangeMarkItem, RunItem, RunLinkItem, TrackingItem
 from trackway_backend.adapters.dynamo.tracking_mapping import run_from_item, run_to_item
+from trackway_backend.concurrency import DEFAULT_POLICY, RetryPolicy
 from trackway_backend.domain import Dataset, DatasetInput, LifecycleStage, Run
 from trackway_backend.errors import AlreadyExists, Conflict, NotFound
 from trackway_backend.events import DomainEvent
+from trackway_backend.logic.clock import now_ms
 from trackway_backend.ports import RunStore
 
 _MAX_READ_CHUNK = 4_000
 
 
 class DynamoRunStore(DynamoStoreBase, RunStore):
+    def __init__(
+        self,
+        run_index_shards: int = 16,
+        deleted_retention_days: int = 30,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        summary_cache_runs: int = DEFAULT_MAX_RUNS,
+    ) -> None:
+        super().__init__(run_index_shards, deleted_retention_days, policy)
+        self.summaries = SummaryCache(summary_cache_runs)
+
     def create_run(self, run: Run) -> None:
         item = self._run_item(run)
         self._request(
@@ -65,10 +86,53 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
         self._request(save, Conflict, f"Run '{run.run_id}' was updated concurrently")
         run.revision += 1
 
+    def mark_changed(self, run: Run) -> None:
+        item = change_mark_item(run, self._shards)
+        self._request(item.save)
+
     def list_runs(self, experiment_ids: Iterable[str]) -> Iterator[Run]:
-        keys = self._index_keys(RunItem, self._partitions(experiment_ids))
+        """Summaries kept from earlier listings where their shard's change mark is unchanged; the rest read
+        through the index and kept (docs/adr/014-summary-cache.md)."""
+        partitions = self._partitions(experiment_ids)
+        marks = self._change_marks(partitions)
+        shards = {partition: self.summaries.current(partition, marks[partition]) for partition in partitions}
+        unlisted = [partition for partition, entry in shards.items() if entry is None or not entry.settled]
+        if unlisted:
+            shards.update(self._list_shards(unlisted, marks, {p: shards[p] for p in unlisted}))
+        for entry in shards.values():
+            if entry is not None:
+                yield from entry.runs.values()
+
+    def _list_shards(
+        self, partitions: list[str], marks: dict[str, ChangeMark], kept: dict[str, ShardSummaries | None]
+    ) -> dict[str, ShardSummaries]:
+        """List these shards through the index and read the summaries not kept under the current mark."""
+        listed_at = now_ms()
+        known = {run_id for entry in kept.values() if entry is not None for run_id in entry.runs}
+        keys = [key for key in self._index_keys(RunItem, partitions) if key[0].removeprefix("RUN#") not in known]
+        fresh = {
+            partition: ShardSummaries(marks[partition], dict(entry.runs) if entry else {})
+            for partition, entry in kept.items()
+        }
         for item in self._read_consistently(RunItem, keys):
-            yield run_from_item(item)
+            if item.gsi1pk in fresh:
+                fresh[item.gsi1pk].runs[item.run_id] = run_from_item(item)
+        for partition, entry in fresh.items():
+            entry.settled = settled(marks[partition], listed_at)
+            self.summaries.keep(partition, entry)
+        return fresh
+
+    def _change_marks(self, partitions: list[str]) -> dict[str, ChangeMark]:
+        """The change mark of each shard, read consistently: a write that returned before this read has
+        written its mark."""
+        keys = [mark_key(partition) for partition in partitions]
+        found = {item.pk: item for item in batch.get_all(RunChangeMarkItem, keys, self.policy)}
+        self.requests += -(-len(keys) // batch.GET_BATCH_SIZE)
+        marks = {}
+        for partition, (pk, _) in zip(partitions, keys, strict=True):
+            item = found.get(pk)
+            marks[partition] = ChangeMark(item.mark, int(item.changed_at)) if item else ChangeMark()
+        return marks
 
     def runs_by_start_time(
         self,
@@ -125,8 +189,7 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
         self.requests += batch.put_all(RunLinkItem, links, self.policy)
 
     def _run_item(self, run: Run) -> RunItem:
-        shard = zlib.crc32(run.run_id.encode()) % self._shards
-        item = run_to_item(run, gsi1pk=f"RUNS#{run.experiment_id}#{shard}")
+        item = run_to_item(run, gsi1pk=f"RUNS#{run.experiment_id}#{shard_of(run.run_id, self._shards)}")
         if run.lifecycle_stage is LifecycleStage.DELETED:
             item.expires_at = _utc_in(self._retention_seconds)
         return item

@@ -7,6 +7,7 @@
 | id counter      | COUNTER#<name>     | #COUNTER                |                    |                       |
 | run summary     | RUN#<run_id>       | #META                   | RUNS#<exp>#<shard> | <start_time>#<run_id> |
 | run input       | RUN#<run_id>       | INPUT#… / OUTPUT#…      |                    |                       |
+| change mark     | RUNMARK#<exp>#<n>  | #MARK                   |                    |                       |
 | metric chunk    | HIST#<run_id>#<key>| <step>#<timestamp>#<h>  |                    |                       |
 | shared chunk    | HIST#<run_id>      | <step>#<timestamp>#<h>  |                    |                       |
 | logged model    | LM#<model_id>      | #META                   | LMS#<exp>          | <created>#<model_id>  |
@@ -99,6 +100,14 @@ class RunLinkItem(TrackingItem, discriminator="run_link"):
     """A dataset input, model input or model output of a run."""
 
     payload: JSONAttribute = JSONAttribute()
+
+
+class RunChangeMarkItem(TrackingItem, discriminator="run_change_mark"):
+    """The last change of a run summary in one index shard of an experiment (run_summaries): a new `mark`
+    on each change, so a search that kept the shard's summaries knows whether they are still current."""
+
+    mark = UnicodeAttribute()
+    changed_at = NumberAttribute()  # ms since the epoch, by the writer's clock
 
 
 class MetricChunkItem(TrackingItem, discriminator="metric_chunk"):
