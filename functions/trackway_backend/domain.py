@@ -79,7 +79,8 @@ class DatasetInput:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-DatasetKey = tuple[str, str, str | None]
+DatasetKey = tuple[str, str, str | None]  # name, digest and the input's context tag
+DATASET_CONTEXT_TAG = "mlflow.data.context"
 
 
 @dataclass

@@ -90,6 +90,11 @@ class RunStore(PolicyStore):
         from an index; the summaries themselves are read consistently."""
 
     @abstractmethod
+    def with_dataset_inputs(self, runs: list[Run]) -> list[Run]:
+        """`runs` with their dataset inputs (search reads summaries, which hold only the inputs' keys); runs
+        with none are returned as they are, the others as copies."""
+
+    @abstractmethod
     def add_run_inputs(self, run_id: str, datasets: list[DatasetInput], model_ids: list[str]) -> None: ...
 
     @abstractmethod

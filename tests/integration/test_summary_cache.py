@@ -1,4 +1,4 @@
-"""Run summaries kept between searches (docs/adr/014-summary-cache.md), on moto with the stale double: two
+"""Run summaries kept between searches (docs/adr/015-summary-cache.md), on moto with the stale double: two
 store objects stand for two function environments, each with its own kept summaries; every write done
 through one is seen by the next search through the other."""
 
@@ -14,7 +14,7 @@ import pytest
 from tests.support.stale_dynamo import StaleReads, stale_reads
 from trackway_backend.adapters.dynamo import run_summaries
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.domain import LifecycleStage, Metric, ViewType
+from trackway_backend.domain import Dataset, DatasetInput, LifecycleStage, Metric, ViewType
 from trackway_backend.logic import experiments, runs
 
 ROOT = "mlflow-artifacts:/"
@@ -186,3 +186,19 @@ def test_concurrent_writers_and_a_polling_search_agree_with_the_runs(stores: Any
         assert seen[run_id].metrics["m"].value == value
     truth = {run_id: runs.get(writer, run_id).tags for run_id in ids}
     assert {run_id: seen[run_id].tags for run_id in ids} == truth
+
+
+def test_search_rows_carry_their_dataset_inputs_and_kept_summaries_stay_as_read(stores: Any) -> None:
+    reader, writer = stores
+    experiment_id, ids = seed(writer, 3)
+    iris = Dataset("iris", "d1", "local", '{"uri": "/data/iris"}', schema='{"x": "long"}', profile="{}")
+    runs.log_inputs(writer, ids[0], [DatasetInput(iris, {"mlflow.data.context": "training"})], [])
+    runs.log_inputs(writer, ids[0], [DatasetInput(iris, {"mlflow.data.context": "eval"})], [])
+    for _ in range(2):  # the second search uses the kept summaries
+        page = runs.search(reader, [experiment_id], "datasets.name = 'iris'", ViewType.ALL, 10, ["metrics.m"], None)
+        (row,) = page.items
+        assert sorted((entry.dataset, entry.tags["mlflow.data.context"]) for entry in row.inputs) == [
+            (iris, "eval"),
+            (iris, "training"),
+        ]
+    assert all(not run.inputs for run in reader.list_runs([experiment_id]))

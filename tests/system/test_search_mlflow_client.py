@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import mlflow
 import pytest
@@ -14,6 +15,21 @@ from mlflow.exceptions import MlflowException
 from tests.system.test_tracking_mlflow_client import client, unique
 
 __all__ = ["client"]  # the fixture, shared with the other mlflow client tests
+
+
+def inputs_of(run: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (
+            entry.dataset.name,
+            entry.dataset.digest,
+            entry.dataset.source_type,
+            entry.dataset.source,
+            entry.dataset.schema,
+            entry.dataset.profile,
+            sorted((tag.key, tag.value) for tag in entry.tags),
+        )
+        for entry in run.inputs.dataset_inputs
+    )
 
 
 def test_datasets_filters_match_what_log_input_logged(client: mlflow.MlflowClient) -> None:
@@ -43,8 +59,10 @@ def test_datasets_filters_match_what_log_input_logged(client: mlflow.MlflowClien
     # each clause matches any input, as each is its own join in MLflow's SQL store
     assert found("datasets.name = 'iris' AND datasets.context = 'eval'") == {both}
     assert none not in found("datasets.name != 'zzz'")
-    seen = client.get_run(both)  # get_run still carries the full inputs
+    seen = client.get_run(both)
     assert sorted(entry.dataset.name for entry in seen.inputs.dataset_inputs) == ["iris", "wine"]
+    (searched,) = client.search_runs([experiment.experiment_id], "datasets.name = 'iris'")
+    assert inputs_of(searched) == inputs_of(seen)  # search rows carry the same full inputs, schema included
     with pytest.raises(MlflowException) as bad:
         client.search_runs([experiment.experiment_id], "datasets.source = 'x'")
     assert bad.value.error_code == "INVALID_PARAMETER_VALUE"

@@ -159,3 +159,28 @@ def _rename_or_tag(client: mlflow.MlflowClient, experiment_id: str, names: list[
         client.rename_experiment(experiment_id, names[round_ + 1])
     else:
         client.set_experiment_tag(experiment_id, f"k{round_}-{writer}", "v")
+
+
+def test_every_write_shows_in_the_next_search_from_any_worker(client: mlflow.MlflowClient) -> None:
+    """Search keeps summaries between requests in each worker (docs/adr/015-summary-cache.md). 8 threads
+    each write to their own run and then search with a filter only the write satisfies, 12 times, while the
+    pool's workers serve both: every search must show the write that returned before it."""
+    experiment_id = client.create_experiment(f"search-after-write-{uuid.uuid4().hex[:8]}")
+    run_ids = [client.create_run(experiment_id).info.run_id for _ in range(8)]
+    for _ in range(2):  # every worker keeps the experiment's summaries before the writes start
+        in_threads(8, lambda _: client.search_runs([experiment_id], order_by=["metrics.v DESC"]))
+
+    def write_then_search(writer: int) -> None:
+        run_id = run_ids[writer]
+        for step in range(12):
+            value = float(writer * 100 + step)
+            client.log_metric(run_id, "v", value, step=step)
+            client.set_tag(run_id, "last", str(step))
+            found = client.search_runs(
+                [experiment_id], f"metrics.v = {value} and tags.last = '{step}'", order_by=["metrics.v DESC"]
+            )
+            assert [run.info.run_id for run in found] == [run_id], (writer, step)
+
+    in_threads(8, write_then_search)
+    final = client.search_runs([experiment_id], order_by=["metrics.v DESC"])
+    assert [run.data.metrics["v"] for run in final] == [float(w * 100 + 11) for w in reversed(range(8))]

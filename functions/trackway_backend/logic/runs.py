@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from trackway_backend.domain import (
+    DATASET_CONTEXT_TAG,
     DatasetInput,
     LifecycleStage,
     Metric,
@@ -25,7 +26,6 @@ from trackway_backend.logic.search import runs_query, start_cursor
 from trackway_backend.ports import TrackingStore
 
 RUN_NAME_TAG = "mlflow.runName"
-CONTEXT_TAG = "mlflow.data.context"
 TERMINAL = frozenset({RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED})
 
 
@@ -172,7 +172,7 @@ def log_inputs(store: TrackingStore, run_id: str, datasets: list[DatasetInput], 
             raise InvalidParameter(f"Dataset name exceeds {validation.MAX_DATASET_NAME_LENGTH} characters")
         if len(entry.dataset.digest) > validation.MAX_DATASET_DIGEST_LENGTH:
             raise InvalidParameter(f"Dataset digest exceeds {validation.MAX_DATASET_DIGEST_LENGTH} characters")
-    keys = [(entry.dataset.name, entry.dataset.digest, entry.tags.get(CONTEXT_TAG)) for entry in datasets]
+    keys = [(entry.dataset.name, entry.dataset.digest, entry.tags.get(DATASET_CONTEXT_TAG)) for entry in datasets]
 
     def record(summary: Run) -> None:
         summary.dataset_keys += [key for key in dict.fromkeys(keys) if key not in summary.dataset_keys]
@@ -206,9 +206,11 @@ def search(
             experiment_ids, not first.ascending, start_cursor(query.order, query.after), max_results + 1
         )
         admitted = ([run for run in chunk if view_type.admits(run.lifecycle_stage)] for chunk in stream)
-        return query.run_chunks(admitted)
-    candidates = (run for run in store.list_runs(experiment_ids) if view_type.admits(run.lifecycle_stage))
-    return query.run(candidates)
+        page = query.run_chunks(admitted)
+    else:
+        candidates = (run for run in store.list_runs(experiment_ids) if view_type.admits(run.lifecycle_stage))
+        page = query.run(candidates)
+    return Page(store.with_dataset_inputs(page.items), page.next_page_token)
 
 
 def _modify(

@@ -4,7 +4,7 @@ the summary is indexed by experiment over shards for search."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
 from trackway_backend.adapters.dynamo import batch
@@ -24,7 +24,7 @@ from trackway_backend.adapters.dynamo.tracking_base import DynamoStoreBase, tran
 from trackway_backend.adapters.dynamo.tracking_items import META, RunChangeMarkItem, RunItem, RunLinkItem, TrackingItem
 from trackway_backend.adapters.dynamo.tracking_mapping import run_from_item, run_to_item
 from trackway_backend.concurrency import DEFAULT_POLICY, RetryPolicy
-from trackway_backend.domain import Dataset, DatasetInput, LifecycleStage, Run
+from trackway_backend.domain import DATASET_CONTEXT_TAG, Dataset, DatasetInput, LifecycleStage, Run
 from trackway_backend.errors import AlreadyExists, Conflict, NotFound
 from trackway_backend.events import DomainEvent
 from trackway_backend.logic.clock import now_ms
@@ -92,7 +92,7 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
 
     def list_runs(self, experiment_ids: Iterable[str]) -> Iterator[Run]:
         """Summaries kept from earlier listings where their shard's change mark is unchanged; the rest read
-        through the index and kept (docs/adr/014-summary-cache.md)."""
+        through the index and kept (docs/adr/015-summary-cache.md)."""
         partitions = self._partitions(experiment_ids)
         marks = self._change_marks(partitions)
         shards = {partition: self.summaries.current(partition, marks[partition]) for partition in partitions}
@@ -169,11 +169,23 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
     def _partitions(self, experiment_ids: Iterable[str]) -> list[str]:
         return [f"RUNS#{exp}#{shard}" for exp in experiment_ids for shard in range(self._shards)]
 
+    def with_dataset_inputs(self, runs: list[Run]) -> list[Run]:
+        keys = [(f"RUN#{run.run_id}", _input_key(*key)) for run in runs for key in run.dataset_keys]
+        if not keys:
+            return runs
+        found = {(item.pk, item.sk): item for item in self._read_consistently(RunLinkItem, keys)}
+        with_inputs = []
+        for run in runs:
+            links = [found.get((f"RUN#{run.run_id}", _input_key(*key))) for key in run.dataset_keys]
+            inputs = [_dataset_input(link.payload) for link in links if link is not None]
+            with_inputs.append(replace(run, inputs=inputs) if inputs else run)
+        return with_inputs
+
     def add_run_inputs(self, run_id: str, datasets: list[DatasetInput], model_ids: list[str]) -> None:
         links = [
             RunLinkItem(
                 pk=f"RUN#{run_id}",
-                sk=f"INPUT#{entry.dataset.digest}#{entry.dataset.name}#{entry.tags.get('mlflow.data.context', '')}",
+                sk=_input_key(entry.dataset.name, entry.dataset.digest, entry.tags.get(DATASET_CONTEXT_TAG)),
                 payload={"dataset": asdict(entry.dataset), "tags": entry.tags},
             )
             for entry in datasets
@@ -198,11 +210,20 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
 def _attach_link(run: Run, sort_key: str, payload: dict) -> None:  # type: ignore[type-arg]
     kind, _, rest = sort_key.partition("#")
     if kind == "INPUT":
-        run.inputs.append(DatasetInput(Dataset(**payload["dataset"]), payload.get("tags", {})))
+        run.inputs.append(_dataset_input(payload))
     elif kind == "MODELIN":
         run.model_inputs.append(rest)
     elif kind == "OUTPUT":
         run.model_outputs.append((rest, int(payload.get("step", 0))))
+
+
+def _input_key(name: str, digest: str, context: str | None) -> str:
+    """The sort key of a dataset input's link item; a run's summary holds (name, digest, context)."""
+    return f"INPUT#{digest}#{name}#{context or ''}"
+
+
+def _dataset_input(payload: dict) -> DatasetInput:  # type: ignore[type-arg]
+    return DatasetInput(Dataset(**payload["dataset"]), payload.get("tags", {}))
 
 
 def _whole_start_times(keys: Iterator[IndexKey], first_size: int) -> Iterator[list[tuple[str, str]]]:

@@ -1,5 +1,5 @@
 """Run summaries kept between searches, per index shard, and the change marks that say when to read them
-again (docs/adr/014-summary-cache.md).
+again (docs/adr/015-summary-cache.md).
 
 Every write that changes a run summary then writes its shard's change mark: a new random `mark` and the
 time. A listing reads the marks of the shards it needs (one consistent BatchGetItem for up to 100 shards)
