@@ -3,12 +3,13 @@ the summary is indexed by experiment over shards for search."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from trackway_backend.adapters.dynamo import batch
-from trackway_backend.adapters.dynamo.index_order import IndexKey, IndexRange, merged_keys
+from trackway_backend.adapters.dynamo.index_order import IndexRange, merged_keys
 from trackway_backend.adapters.dynamo.outbox import outbox_item
 from trackway_backend.adapters.dynamo.run_summaries import (
     DEFAULT_MAX_RUNS,
@@ -31,6 +32,7 @@ from trackway_backend.logic.clock import now_ms
 from trackway_backend.ports import RunStore
 
 _MAX_READ_CHUNK = 4_000
+_T = TypeVar("_T")
 
 
 class DynamoRunStore(DynamoStoreBase, RunStore):
@@ -122,6 +124,13 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
             self.summaries.keep(partition, entry)
         return fresh
 
+    def _all_kept(self, partitions: list[str]) -> list[ShardSummaries] | None:
+        """The kept summaries of every partition, if all are current and settled."""
+        marks = self._change_marks(partitions)
+        kept = [self.summaries.current(partition, marks[partition]) for partition in partitions]
+        settled_entries = [entry for entry in kept if entry is not None and entry.settled]
+        return settled_entries if len(settled_entries) == len(partitions) else None
+
     def _change_marks(self, partitions: list[str]) -> dict[str, ChangeMark]:
         """The change mark of each shard, read consistently: a write that returned before this read has
         written its mark."""
@@ -144,6 +153,15 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
         partitions = self._partitions(experiment_ids)
         if not partitions:  # no experiment searched: nothing matches
             return
+        kept = self._all_kept(partitions)
+        if kept is not None:  # every shard kept and current: no index query, no summary read
+            runs = sorted(
+                (run for entry in kept for run in entry.runs.values() if _from(run, descending, after)),
+                key=lambda run: run.start_time,
+                reverse=descending,
+            )
+            yield from _whole_groups(iter(runs), batch_size, lambda run: run.start_time)
+            return
         start_time, run_id = after or (None, None)
         if start_time is None:
             bound = None
@@ -161,8 +179,9 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
             passed = f"{_start_key(start_time)}#"
             keys = (key for key in keys if not (key[0].startswith(passed) and key[0][len(passed) :] <= run_id))
         try:
-            for chunk in _whole_start_times(keys, batch_size):
-                yield [run_from_item(item) for item in self._read_consistently(RunItem, chunk)]
+            for chunk in _whole_groups(keys, batch_size, lambda key: key[0].partition("#")[0]):
+                keys_read = [(pk, sk) for _, pk, sk in chunk]
+                yield [run_from_item(item) for item in self._read_consistently(RunItem, keys_read)]
         finally:
             self.requests += queries[0]
 
@@ -226,22 +245,30 @@ def _dataset_input(payload: dict) -> DatasetInput:  # type: ignore[type-arg]
     return DatasetInput(Dataset(**payload["dataset"]), payload.get("tags", {}))
 
 
-def _whole_start_times(keys: Iterator[IndexKey], first_size: int) -> Iterator[list[tuple[str, str]]]:
-    """Chunks of table keys, the first of `first_size` and each next one twice as big (a selective filter
-    needs more rows per page; up to a bound), that never split the runs of one start_time: a chunk ends
-    after the last run started when its last run did."""
+def _whole_groups(items: Iterator[_T], first_size: int, group: Callable[[_T], object]) -> Iterator[list[_T]]:
+    """Chunks of `items`, the first of `first_size` and each next one twice as big (a selective filter
+    needs more rows per page; up to a bound), that never split a group (the runs of one start_time): a chunk
+    ends after the last item of its last item's group."""
     size = first_size
-    pending = next(keys, None)
+    pending = next(items, None)
     while pending is not None:
         chunk = [pending]
-        pending = next(keys, None)
-        while pending is not None and (
-            len(chunk) < size or pending[0].partition("#")[0] == chunk[-1][0].partition("#")[0]
-        ):
+        pending = next(items, None)
+        while pending is not None and (len(chunk) < size or group(pending) == group(chunk[-1])):
             chunk.append(pending)
-            pending = next(keys, None)
-        yield [(pk, sk) for _, pk, sk in chunk]
+            pending = next(items, None)
+        yield chunk
         size = min(2 * size, _MAX_READ_CHUNK)
+
+
+def _from(run: Run, descending: bool, after: tuple[int, str | None] | None) -> bool:
+    """Whether `run` is at or past `after` in start_time order, as runs_by_start_time defines it."""
+    if after is None:
+        return True
+    start_time, run_id = after
+    if run.start_time != start_time:
+        return run.start_time < start_time if descending else run.start_time > start_time
+    return run_id is None or run.run_id > run_id
 
 
 def _start_key(start_time: int) -> str:
