@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,39 +27,48 @@ def _like(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile("^" + "".join(parts) + "$", 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
 
 
-def matches(clause: Clause, value: Any) -> bool:
-    comparator = clause.comparator
+_ORDERED = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+Test = Callable[[Any], bool]
+
+
+def compiled(clause: Clause) -> Test:
+    """The clause as a test of one value (MISSING when the entity has no such key; a list when it holds
+    several, which passes if any passes), built once per search rather than once per row."""
+    comparator, target = clause.comparator, clause.value
     if comparator == "IS NULL":
-        return value is MISSING
+        return lambda value: value is MISSING
     if comparator == "IS NOT NULL":
-        return value is not MISSING
-    if value is MISSING or value is None:
-        return False
-    if isinstance(value, list):
-        return any(matches(clause, item) for item in value)
-    target = clause.value
-    if comparator == "LIKE":
-        return bool(_like(target, True).match(str(value)))
-    if comparator == "ILIKE":
-        return bool(_like(target, False).match(str(value)))
-    if comparator == "IN":
-        return str(value) in target
-    if comparator == "NOT IN":
-        return str(value) not in target
-    if isinstance(target, float):
-        value = float(value)
-        if math.isnan(value):
+        return lambda value: value is not MISSING
+    test: Test
+    if comparator in ("LIKE", "ILIKE"):
+        pattern = _like(target, comparator == "LIKE")
+        test = lambda value: pattern.match(str(value)) is not None  # noqa: E731
+    elif comparator == "IN":
+        test = lambda value: str(value) in target  # noqa: E731
+    elif comparator == "NOT IN":
+        test = lambda value: str(value) not in target  # noqa: E731
+    elif isinstance(target, float):
+        compare = _ORDERED[comparator]
+        test = lambda value: not math.isnan(number := float(value)) and compare(number, target)  # noqa: E731
+    else:
+        compare = _ORDERED[comparator]
+        test = lambda value: bool(compare(value, target))  # noqa: E731
+
+    def present(value: Any) -> bool:
+        if value is MISSING or value is None:
             return False
-    return bool(
-        {
-            "=": lambda: value == target,
-            "!=": lambda: value != target,
-            ">": lambda: value > target,
-            ">=": lambda: value >= target,
-            "<": lambda: value < target,
-            "<=": lambda: value <= target,
-        }[comparator]()
-    )
+        if isinstance(value, list):
+            return any(item is not MISSING and item is not None and test(item) for item in value)
+        return test(value)
+
+    return present
 
 
 @dataclass
@@ -99,8 +109,12 @@ class Query(Generic[T]):
         chosen.sort(key=lambda pair: pair[0])
         return self._page([item for _, item in chosen[: self.max_results + 1]])
 
+    def __post_init__(self) -> None:
+        self._tests = [(clause.entity, clause.key, compiled(clause)) for clause in self.clauses]
+
     def admits(self, item: T) -> bool:
-        return all(matches(clause, self.access(item, clause.entity, clause.key)) for clause in self.clauses)
+        access = self.access
+        return all(test(access(item, entity, key)) for entity, key, test in self._tests)
 
     def position(self, item: T) -> Position:
         value_of = self.order_access or self.access
