@@ -100,7 +100,9 @@ def monthly(units: dict[str, Any], style: Style, months_kept: int = 1) -> list[t
     write_rru = logging_requests * log["read_units"] + runs * sum(u["read_units"] for u in lifecycle)
     rru = search_rru + view_rru + write_rru
     summary_bytes = units["summary_item_bytes"]  # rewritten by every logging request; stored once
-    history_bytes = log["bytes_written"] - summary_bytes + ITEM_OVERHEAD_BYTES * (log["items_written"] - 1)
+    mark_bytes = units.get("mark_item_bytes", 0)  # the shard's change mark (ADR 015): overwritten, not kept
+    written_items = log["items_written"] - 1 - (1 if mark_bytes else 0)
+    history_bytes = log["bytes_written"] - summary_bytes - mark_bytes + ITEM_OVERHEAD_BYTES * written_items
     index_bytes = INDEX_ENTRY_BYTES + ITEM_OVERHEAD_BYTES  # the summary's keys-only gsi1 entry
     gb_per_month = (
         runs * (style.requests_per_run * history_bytes + summary_bytes + ITEM_OVERHEAD_BYTES + index_bytes) / 1e9

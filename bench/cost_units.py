@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.capacity import Meter, item_size, measure, metered
 from bench.context import RUN_TAGS
+from trackway_backend.adapters.dynamo.run_summaries import change_mark_item
 from trackway_backend.adapters.dynamo.tracking_items import META, RunItem
 from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
 from trackway_backend.domain import Metric, RunStatus, ViewType
@@ -82,7 +83,8 @@ def _training_run(store: DynamoTrackingStore, meter: Meter, experiment_id: str) 
         meter, lambda: metrics.history(store, run_id, METRICS[1], None, None)
     )
     summary = RunItem.get(f"RUN#{run_id}", META).serialize()
-    return out | {"run_id": run_id, "summary_item_bytes": item_size(summary)}
+    mark = change_mark_item(runs.get(store, run_id), store._shards).serialize()
+    return out | {"run_id": run_id, "summary_item_bytes": item_size(summary), "mark_item_bytes": item_size(mark)}
 
 
 def _budgets(store: DynamoTrackingStore, meter: Meter, experiment_id: str, training: dict[str, Any]) -> dict[str, Any]:
