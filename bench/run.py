@@ -82,13 +82,13 @@ def run_target(
             for workload in catalog(ctx):
                 if args.workloads and not any(workload.key.startswith(p) for p in args.workloads.split(",")):
                     continue
-                result["workloads"][workload.key] = _run_workload(ctx, workload.key, workload.run)
+                result["workloads"][workload.key] = run_workload(ctx, workload.key, workload.run)
         finally:
             ctx.close()
     return result
 
 
-def _run_workload(ctx: Context, key: str, action: Callable[[Context], Any]) -> dict[str, Any]:
+def run_workload(ctx: Context, key: str, action: Callable[[Context], Any]) -> dict[str, Any]:
     began = time.monotonic()
     try:
         summary: dict[str, Any] = action(ctx).summary()
