@@ -48,6 +48,7 @@ import boto3
 
 from bench import machine, targets
 from bench.context import RUN_TAGS, Context
+from bench.rest import MlflowRest
 from bench.run import run_workload, tmpfs
 from bench.search_workloads import FILTER, ORDER_BY, metric_values, param_value
 from bench.sizes import FULL
@@ -61,6 +62,7 @@ OUT = Path(__file__).with_name("out")
 _T0 = 1_700_000_000_000
 _SEED_CHUNK = 2_000
 _CHECK_PAGE = 10_000
+_SLOW_TIMEOUT = 900
 
 
 def _say(line: str) -> None:
@@ -306,12 +308,16 @@ def metric_filter(limit: int) -> Callable[[Context, str, int], Measurement]:
 
 
 def filter_order_by_metric(ctx: Context, experiment_id: str, runs: int) -> Measurement:
-    rest, expected = ctx.client(), by_metric(runs, 100)
+    """Reads every summary on trackway (minutes at 100,000 runs): a long client timeout, no warm-up request."""
+    rest, expected = MlflowRest(ctx.url, timeout=_SLOW_TIMEOUT), by_metric(runs, 100)
 
-    def op() -> None:
+    def op(_seq: int) -> None:
         _check(_ids(rest.search_runs([experiment_id], 100, FILTER, ORDER_BY)), expected, "filter + order_by metric")
 
-    return _timed(op, 1, 3)
+    try:
+        return measure(lambda _client: op, 1, 1, 3)
+    finally:
+        rest.close()
 
 
 def mlflow_client(ctx: Context, experiment_id: str, runs: int) -> Measurement:
@@ -357,6 +363,8 @@ def measure_target(
         print(f"== {name}: up at {target.url} in {time.monotonic() - began:.0f} s", flush=True)
         ctx = Context(name, target.url, FULL, "search-scale", args.data_dir)
         try:
+            if name != "trackway":  # the seed's SQL count checked it; mlflow's offset paging over 100,000 is minutes
+                return measure_phases(ctx, experiment_id, args, result)
             counted_at = time.monotonic()
             result["api_count"] = api_count(ctx, experiment_id)
             result["api_count_s"] = round(time.monotonic() - counted_at, 1)
@@ -365,14 +373,18 @@ def measure_target(
                 result["wrong"] = f"the API counts {result['api_count']:,} runs, the seed wrote {args.runs:,}"
                 print(f"   {name}: WRONG {result['wrong']}", flush=True)
                 return result
-            for key, _title, phase in PHASES:
-                if args.phases and not any(key.startswith(p) for p in args.phases.split(",")):
-                    continue
-                result["phases"][key] = run_workload(
-                    ctx, key, lambda c, phase=phase: phase(c, experiment_id, args.runs)
-                )
+            return measure_phases(ctx, experiment_id, args, result)
         finally:
             ctx.close()
+
+
+def measure_phases(
+    ctx: Context, experiment_id: str, args: argparse.Namespace, result: dict[str, Any]
+) -> dict[str, Any]:
+    for key, _title, phase in PHASES:
+        if args.phases and not any(key.startswith(p) for p in args.phases.split(",")):
+            continue
+        result["phases"][key] = run_workload(ctx, key, lambda c, phase=phase: phase(c, experiment_id, args.runs))
     return result
 
 
