@@ -33,18 +33,14 @@ import hashlib
 import json
 import signal
 import sqlite3
-import statistics
 import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import boto3
 
 from bench import machine, targets
 from bench.context import RUN_TAGS, Context
@@ -115,6 +111,7 @@ def by_metric(runs: int, limit: int) -> list[str]:
 # trackway: the summary items, written into DynamoDB Local with the store's mapping.
 def seed_trackway(data_dir: Path, runs: int, progress: Callable[[str], None] = _say) -> str:
     """Engines in this process (no API), the experiment and `runs` run summaries; returns the experiment id."""
+    from bench.breakdown import raw_index_query
     from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
     from trackway_backend.local.server import local_engines
     from trackway_backend.logic import experiments
@@ -127,14 +124,14 @@ def seed_trackway(data_dir: Path, runs: int, progress: Callable[[str], None] = _
         experiment_id = store.find_experiment_id(name) or experiments.create(
             store, name, settings.artifact_root, None, {}
         )
-        stored = count_index(experiment_id, settings.run_index_shards)
+        stored = raw_index_query(experiment_id, settings.run_index_shards, count_only=True)
         if stored == runs:
             progress(f"trackway: experiment {experiment_id} already holds {runs:,} runs; seed skipped")
             return experiment_id
         progress(f"trackway: experiment {experiment_id} holds {stored:,} runs; writing {runs:,}")
         artifact_location = store.get_experiment(experiment_id).artifact_location
         write_runs(experiment_id, artifact_location, runs, settings.run_index_shards, progress)
-        stored = count_index(experiment_id, settings.run_index_shards)
+        stored = raw_index_query(experiment_id, settings.run_index_shards, count_only=True)
         if stored != runs:
             raise RuntimeError(f"the run index of experiment {experiment_id} holds {stored:,} runs, not {runs:,}")
         return experiment_id
@@ -181,27 +178,6 @@ def write_runs(
         done, elapsed = first + len(items), time.monotonic() - began
         if done % (5 * _SEED_CHUNK) == 0 or done == runs:
             progress(f"    seeding trackway: {done:,}/{runs:,} runs, {done / elapsed:,.0f} runs/s ({elapsed:.0f} s)")
-
-
-def count_index(experiment_id: str, shards: int) -> int:
-    """The runs in the experiment's index partitions (Select=COUNT queries, every page)."""
-    from trackway_backend.settings import TrackingSettings
-
-    settings = TrackingSettings.from_env()
-    client = boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region)
-
-    def count(shard: int) -> int:
-        pages = client.get_paginator("query").paginate(
-            TableName=settings.tracking_table,
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues={":p": {"S": f"RUNS#{experiment_id}#{shard}"}},
-            Select="COUNT",
-        )
-        return sum(int(page["Count"]) for page in pages)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return sum(pool.map(count, range(shards)))
 
 
 # mlflow server: the same runs in its sqlite database, with plain SQL into the schema mlflow creates.
@@ -397,8 +373,8 @@ def _trackway(data_dir: Path) -> Iterator[targets.Target]:
 
 
 # In process: where the first page's time goes.
-def breakdown(data_dir: Path, runs: int, repetitions: int = 5) -> dict[str, Any]:
-    from bench.breakdown import DynamoTimer
+def breakdown(data_dir: Path, runs: int) -> dict[str, Any]:
+    from bench.breakdown import DynamoTimer, timed
     from trackway_backend.adapters.dynamo import batch
     from trackway_backend.adapters.dynamo.index_order import IndexRange, merged_keys
     from trackway_backend.adapters.dynamo.tracking_items import RunItem
@@ -448,18 +424,7 @@ def breakdown(data_dir: Path, runs: int, repetitions: int = 5) -> dict[str, Any]
         with DynamoTimer().installed() as timer:
             for name, step in steps.items():
                 step()  # warm
-                samples = []
-                for _ in range(repetitions):
-                    timer.seconds, timer.calls = 0.0, 0
-                    began = time.perf_counter()
-                    step()
-                    samples.append((time.perf_counter() - began, timer.seconds, timer.calls))
-                wall, waited, calls = (statistics.median(values) for values in zip(*samples, strict=True))
-                results[name] = {
-                    "wall_ms": round(wall * 1000, 1),
-                    "dynamodb_ms": round(waited * 1000, 1),
-                    "calls": calls,
-                }
+                results[name] = timed(timer, step)
                 print(f"   {name:<32} {results[name]}", flush=True)
         return results
 
