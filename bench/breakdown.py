@@ -78,10 +78,12 @@ def timed(timer: DynamoTimer, action: Callable[[], object]) -> dict[str, float]:
     return {"wall_ms": round(wall * 1000, 1), "dynamodb_ms": round(in_dynamo * 1000, 1), "dynamodb_calls": calls}
 
 
-def _raw_query(experiment_id: str, shards: int) -> int:
-    """The same 16-thread fan-out over the run-index shards with plain boto3: no pynamodb, no JSON decode."""
+def raw_index_query(experiment_id: str, shards: int, count_only: bool = False) -> int:
+    """The same 16-thread fan-out over the run-index shards with plain boto3: no pynamodb, no JSON decode.
+    Returns the number of index entries; `count_only` asks DynamoDB for counts instead of the keys."""
     settings = TrackingSettings.from_env()
     client = boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region)
+    select: dict[str, str] = {"Select": "COUNT"} if count_only else {}
 
     def query(shard: int) -> int:
         pages = client.get_paginator("query").paginate(
@@ -89,8 +91,9 @@ def _raw_query(experiment_id: str, shards: int) -> int:
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :p",
             ExpressionAttributeValues={":p": {"S": f"RUNS#{experiment_id}#{shard}"}},
+            **select,
         )
-        return sum(len(page["Items"]) for page in pages)
+        return sum(int(page["Count"]) for page in pages)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         return sum(pool.map(query, range(shards)))
@@ -123,7 +126,7 @@ def main() -> dict[str, Any]:
             search_experiment = experiments.create(store, "breakdown-search", "mlflow-artifacts:/", None, {})
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(lambda index: _seed_run(store, search_experiment, index), range(SEARCH_RUNS)))
-            raw = lambda: _raw_query(search_experiment, TrackingSettings().run_index_shards)  # noqa: E731
+            raw = lambda: raw_index_query(search_experiment, TrackingSettings().run_index_shards)  # noqa: E731
             results[f"query_only_{SEARCH_RUNS}_summaries"] = timed(timer, raw)
             list_all = lambda: list(store.list_runs([search_experiment]))  # noqa: E731
             results[f"read_and_decode_{SEARCH_RUNS}_summaries"] = timed(timer, list_all)

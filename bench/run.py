@@ -82,13 +82,13 @@ def run_target(
             for workload in catalog(ctx):
                 if args.workloads and not any(workload.key.startswith(p) for p in args.workloads.split(",")):
                     continue
-                result["workloads"][workload.key] = _run_workload(ctx, workload.key, workload.run)
+                result["workloads"][workload.key] = run_workload(ctx, workload.key, workload.run)
         finally:
             ctx.close()
     return result
 
 
-def _run_workload(ctx: Context, key: str, action: Callable[[Context], Any]) -> dict[str, Any]:
+def run_workload(ctx: Context, key: str, action: Callable[[Context], Any]) -> dict[str, Any]:
     began = time.monotonic()
     try:
         summary: dict[str, Any] = action(ctx).summary()
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         "titles": {w.key: w.title for w in catalog(Context("", "", sizes, label, Path()))},
         "new_connections": args.new_connections,
     }
-    work = Path(tempfile.mkdtemp(prefix="trackway-bench-", dir=None if args.on_disk else _tmpfs()))
-    results["storage"] = f"{'tmpfs' if _tmpfs() and not args.on_disk else 'disk'} ({work.parent})"
+    work = Path(tempfile.mkdtemp(prefix="trackway-bench-", dir=None if args.on_disk else tmpfs()))
+    results["storage"] = f"{'tmpfs' if tmpfs() and not args.on_disk else 'disk'} ({work.parent})"
     print(f"server data under {work} ({results['storage']})", flush=True)
     try:
         for name, factory in target_factories(args.targets.split(","), skipped):
@@ -170,7 +170,7 @@ def _write(results: dict[str, Any], out: Path) -> None:
         (out / "results.md").write_text(report.markdown(results))
 
 
-def _tmpfs() -> str | None:
+def tmpfs() -> str | None:
     """/dev/shm when it is a writable tmpfs: every server's data lives in RAM, so the comparison measures the
     servers rather than the shared disk's fsync latency (DynamoDB Local syncs each item it writes)."""
     shm = Path("/dev/shm")

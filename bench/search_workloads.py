@@ -15,17 +15,17 @@ ORDER_BY = ["metrics.m1 DESC"]
 _START_TIME = 1_700_000_000_000
 
 
-def _values(index: int) -> list[float]:
+def metric_values(index: int) -> list[float]:
     return [((index * prime) % 1000) / 1000 for prime in (7919, 104_729, 1_299_709)]
 
 
-def _param(index: int) -> str:
+def param_value(index: int) -> str:
     return "abcd"[index % 4]
 
 
 def expected_filtered(runs: int, limit: int) -> list[float]:
     """The m1 values FILTER + ORDER_BY must return, from the seed's formula (ties share a value)."""
-    matching = [_values(i)[1] for i in range(runs) if _values(i)[0] > 0.5 and _param(i) == "a"]
+    matching = [metric_values(i)[1] for i in range(runs) if metric_values(i)[0] > 0.5 and param_value(i) == "a"]
     return sorted(matching, reverse=True)[:limit]
 
 
@@ -50,9 +50,9 @@ class SearchData:
                 run_id,
                 [
                     {"key": f"m{k}", "value": v, "timestamp": _START_TIME, "step": 0}
-                    for k, v in enumerate(_values(index))
+                    for k, v in enumerate(metric_values(index))
                 ],
-                {"p0": _param(index), "p1": str(index % 10), "p2": f"value-{index}"},
+                {"p0": param_value(index), "p1": str(index % 10), "p2": f"value-{index}"},
             )
 
         ctx.parallel(seed, ctx.sizes.search_runs, "runs")
