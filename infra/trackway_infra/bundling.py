@@ -104,6 +104,20 @@ def bytecode_command(python_version: str) -> list[str] | None:
     return [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
 
 
+def compile_bytecode(target: Path, python_version: str, what: str) -> subprocess.CompletedProcess[str] | None:
+    """compileall over `target` (see bytecode_command); None, with a warning, when this machine has no
+    interpreter of the runtime's Python and `what` ships as source."""
+    command = bytecode_command(python_version)
+    if command is None:
+        print(
+            f"trackway: no python{python_version} on this machine, so {what} ships without bytecode and every "
+            "cold start compiles it; install that Python to compile it",
+            file=sys.stderr,
+        )
+        return None
+    return subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
+
+
 def prune(directory: Path) -> None:
     for root, dirs, _ in os.walk(directory):
         for name in [d for d in dirs if d in PRUNED_DIRECTORIES]:
@@ -182,16 +196,8 @@ class LocalPipBundling:
         return True
 
     def _compile(self, target: Path) -> None:
-        command = bytecode_command(self._python_version)
-        if command is None:
-            print(
-                f"trackway: no python{self._python_version} on this machine, so the {self._name} layer ships "
-                "without bytecode and every cold start compiles it; install that Python, or bundle with Docker",
-                file=sys.stderr,
-            )
-            return
-        result = subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
-        if result.returncode != 0:  # a file that does not compile (say, a stray Python 2 script) is left as source
+        result = compile_bytecode(target, self._python_version, f"the {self._name} layer")
+        if result is not None and result.returncode != 0:  # a stray Python 2 script, say: left as source
             print(
                 f"trackway: some modules of the {self._name} layer did not compile:\n{result.stdout}", file=sys.stderr
             )
@@ -215,15 +221,9 @@ class LocalCodeBundling:
         copy_code(FUNCTIONS_DIR, Path(output_dir))
         if self._skip:
             return True
-        command = bytecode_command(self._python_version)
-        if command is None:
-            print(
-                f"trackway: no python{self._python_version} on this machine, so the function code ships without "
-                "bytecode and every cold start compiles it; install that Python, or bundle with Docker",
-                file=sys.stderr,
-            )
+        result = compile_bytecode(Path(output_dir), self._python_version, "the function code")
+        if result is None:
             return True
-        result = subprocess.run([*command, output_dir], capture_output=True, text=True, check=False)
         if result.returncode != 0:  # our own code always compiles: the unit tests import every module
             raise RuntimeError(f"trackway: the function code did not compile:\n{result.stdout}")
         return True
