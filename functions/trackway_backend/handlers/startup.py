@@ -3,7 +3,7 @@
 Importing a handler creates tens of thousands of long-lived objects (modules, classes, pydantic and pynamodb
 models, botocore's tables). CPython's cycle collector, triggered by allocation counts, traverses all of them
 again and again while they are being created, and none of them is ever garbage: measured on the tracking
-handler, about a third of its import CPU time (bench/RESULTS.md, docs/adr/014-cold-start.md). Each entry
+handler, 13-20 % of its import CPU time (bench/RESULTS.md, docs/adr/014-cold-start.md). Each entry
 module therefore imports its dependencies inside `collector_paused()`, which then freezes what the imports
 created (`gc.freeze`: the collector never traverses them again, during requests either) and turns the
 collector back on. The few hundred cyclic leftovers of the imports stay allocated, which is the price.
