@@ -4,7 +4,9 @@ Each import runs in a fresh interpreter. The modules are measured in interleaved
 on a shared machine hits them alike, and each figure is the median over the rounds. Two clocks are kept:
 wall time, and the CPU time (user + system) of the child, which other load on the machine disturbs far less
 than wall time. The ratio to `import boto3` is taken on CPU time; on an idle machine the two agree, since an
-import does no I/O waits worth counting.
+import does no I/O waits worth counting. The child's CPU time runs from interpreter start to exit; the child
+also reports the CPU time of the import alone (`import_ratio_to_boto3`), which is what a Lambda init pays:
+it never runs the interpreter's exit, where frozen objects (docs/adr/014-cold-start.md) save work too.
 
 The handlers are imported from the function code as the stack ships it: a copy of `functions/` compiled to
 bytecode the way infra/trackway_infra/bundling.py compiles the code asset (Lambda's /var/task is read-only,
@@ -49,6 +51,9 @@ MODULES = [
     "trackway_backend.handlers.serving",
 ]
 SOURCE_ONLY = "trackway_backend.handlers.tracking (source, no bytecode)"
+# The child also times the import alone: the whole-process clock includes the interpreter's exit, which a
+# Lambda init never pays.
+IMPORT = "import time; started = time.process_time(); import {}; print(time.process_time() - started)"
 CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
 
 
@@ -65,8 +70,9 @@ def code_assets() -> Iterator[tuple[str, str]]:
         yield str(compiled), str(source)
 
 
-def timed(code: str, path: str | None = None) -> tuple[float, float] | None:
-    """(wall seconds, child CPU seconds) of `python -B -c code`, or None when it fails."""
+def timed(code: str, path: str | None = None) -> tuple[float, float, float] | None:
+    """(wall seconds, child CPU seconds, CPU seconds the child printed) of `python -B -c code`, or None when it
+    fails."""
     environment = dict(os.environ)
     if path is not None:
         environment["PYTHONPATH"] = path
@@ -77,17 +83,18 @@ def timed(code: str, path: str | None = None) -> tuple[float, float] | None:
     after = os.times()
     if done.returncode != 0:
         return None
-    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    inside = float(done.stdout or 0)
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system), inside
 
 
 def main(repeats: int = 11) -> dict[str, object]:
     with code_assets() as (compiled, source):
         runs = {
             "": ("pass", None),
-            **{name: (f"import {name}", compiled) for name in MODULES},
-            SOURCE_ONLY: ("import trackway_backend.handlers.tracking", source),
+            **{name: (IMPORT.format(name), compiled) for name in MODULES},
+            SOURCE_ONLY: (IMPORT.format("trackway_backend.handlers.tracking"), source),
         }
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runs}
         for _ in range(repeats):
             for name, (code, path) in runs.items():
                 if (sample := timed(code, path)) is not None:
@@ -95,14 +102,18 @@ def main(repeats: int = 11) -> dict[str, object]:
     interpreter = samples.pop("")
     results: dict[str, object] = {"interpreter_s": round(statistics.median(s[0] for s in interpreter), 3)}
     boto3_cpu = statistics.median(s[1] for s in samples["boto3"])
+    boto3_import = statistics.median(s[2] for s in samples["boto3"])
     for module, measured in samples.items():
         if not measured:
             continue
         cpu = statistics.median(s[1] for s in measured)
+        import_cpu = statistics.median(s[2] for s in measured)
         results[module] = {
             "seconds": round(statistics.median(s[0] for s in measured), 3),
             "cpu_seconds": round(cpu, 3),
             "ratio_to_boto3": round(cpu / boto3_cpu, 2) if boto3_cpu else None,
+            "import_cpu_seconds": round(import_cpu, 3),
+            "import_ratio_to_boto3": round(import_cpu / boto3_import, 2) if boto3_import else None,
         }
     return results
 
