@@ -15,13 +15,13 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from trackway_backend.access_domain import Level, Resource, ResourceKind
-from trackway_backend.logic.artifact_paths import Owner, resolve
 from trackway_backend.wire import access_requests as access_rq
-from trackway_backend.wire import artifact_requests as artifact_rq
-from trackway_backend.wire import registry_requests as registry_rq
-from trackway_backend.wire import serving_requests as serving_rq
 from trackway_backend.wire import tracking_requests as tracking_rq
 from trackway_backend.wire.parsing import parse
+
+# Every API function imports this table, but each serves the routes of one area only: the wire models and
+# path rules of the registry, artifact and serving routes are imported by the finders that read them, so a
+# function's cold start does not build the request models of the others (docs/adr/014-cold-start.md).
 
 DEFAULT_EXPERIMENT_ID = "0"
 
@@ -118,6 +118,8 @@ def logged_model(call: Call, locate: Locator) -> list[Resource]:
 
 
 def _artifact_owner(path: str, locate: Locator) -> list[Resource]:
+    from trackway_backend.logic.artifact_paths import Owner, resolve
+
     target = resolve(path)
     if target.owner is Owner.RUN:
         return [_experiment(locate.experiment_of_run(target.owner_id))]
@@ -129,10 +131,14 @@ def artifact_path(call: Call, locate: Locator) -> list[Resource]:
 
 
 def artifact_listing(call: Call, locate: Locator) -> list[Resource]:
+    from trackway_backend.wire import artifact_requests as artifact_rq
+
     return _artifact_owner(parse(artifact_rq.ListArtifacts, call.data).path, locate)
 
 
 def model_name(call: Call, locate: Locator) -> list[Resource]:
+    from trackway_backend.wire import registry_requests as registry_rq
+
     return [_model(parse(registry_rq.ModelRequest, call.data).name)]
 
 
@@ -141,6 +147,8 @@ def served_model(call: Call, locate: Locator) -> list[Resource]:
 
 
 def deployments(call: Call, locate: Locator) -> list[Resource]:
+    from trackway_backend.wire import serving_requests as serving_rq
+
     return [_model(parse(serving_rq.ListDeployments, call.data).name)]
 
 

@@ -49,6 +49,9 @@ SKIPPED_MARKER: Final = "TRACKWAY_BUNDLING_SKIPPED"
 LAMBDA_UNZIPPED_LIMIT: Final = 262_144_000
 # Directories no code imports at run time: the packages' own test suites (pandas, scipy, sklearn, numpy...).
 PRUNED_DIRECTORIES: Final = ("tests",)
+# What the function code asset leaves out of functions/: local caches, stale bytecode, egg-info, dotfiles.
+CODE_EXCLUDES: Final = ("__pycache__", "*.pyc", "*.egg-info", ".*")
+CODE_BYTECODE_FACTOR: Final = 2
 
 
 def project_dependencies(pyproject: Path = PYPROJECT) -> tuple[str, ...]:
@@ -101,6 +104,20 @@ def bytecode_command(python_version: str) -> list[str] | None:
     return [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
 
 
+def compile_bytecode(target: Path, python_version: str, what: str) -> subprocess.CompletedProcess[str] | None:
+    """compileall over `target` (see bytecode_command); None, with a warning, when this machine has no
+    interpreter of the runtime's Python and `what` ships as source."""
+    command = bytecode_command(python_version)
+    if command is None:
+        print(
+            f"trackway: no python{python_version} on this machine, so {what} ships without bytecode and every "
+            "cold start compiles it; install that Python to compile it",
+            file=sys.stderr,
+        )
+        return None
+    return subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
+
+
 def prune(directory: Path) -> None:
     for root, dirs, _ in os.walk(directory):
         for name in [d for d in dirs if d in PRUNED_DIRECTORIES]:
@@ -125,8 +142,9 @@ def tree_bytes(directory: Path, *, code: bool = False) -> int:
 
 
 def code_bytes() -> int:
-    """The functions' own code, which shares the unzipped limit with the function's layers."""
-    return tree_bytes(FUNCTIONS_DIR, code=True)
+    """The functions' own code, which shares the unzipped limit with the function's layers: its source, and
+    the bytecode the code asset ships with it (about 1.8 times the source, measured; counted as twice)."""
+    return tree_bytes(FUNCTIONS_DIR, code=True) * (1 + CODE_BYTECODE_FACTOR)
 
 
 class LayerTooLargeError(RuntimeError):
@@ -178,19 +196,49 @@ class LocalPipBundling:
         return True
 
     def _compile(self, target: Path) -> None:
-        command = bytecode_command(self._python_version)
-        if command is None:
-            print(
-                f"trackway: no python{self._python_version} on this machine, so the {self._name} layer ships "
-                "without bytecode and every cold start compiles it; install that Python, or bundle with Docker",
-                file=sys.stderr,
-            )
-            return
-        result = subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
-        if result.returncode != 0:  # a file that does not compile (say, a stray Python 2 script) is left as source
+        result = compile_bytecode(target, self._python_version, f"the {self._name} layer")
+        if result is not None and result.returncode != 0:  # a stray Python 2 script, say: left as source
             print(
                 f"trackway: some modules of the {self._name} layer did not compile:\n{result.stdout}", file=sys.stderr
             )
+
+
+def copy_code(source: Path, target: Path) -> None:
+    """The function code as the asset ships it: `source` without what CODE_EXCLUDES names."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*CODE_EXCLUDES), dirs_exist_ok=True)
+
+
+@jsii.implements(ILocalBundling)
+class LocalCodeBundling:
+    """The functions' own code, compiled like the dependency layer: Lambda's /var/task is read-only too, so
+    code shipped as source is compiled again on every cold start (docs/adr/014-cold-start.md)."""
+
+    def __init__(self, python_version: str, skip: bool) -> None:
+        self._python_version = python_version
+        self._skip = skip
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
+        copy_code(FUNCTIONS_DIR, Path(output_dir))
+        if self._skip:
+            return True
+        result = compile_bytecode(Path(output_dir), self._python_version, "the function code")
+        if result is None:
+            return True
+        if result.returncode != 0:  # our own code always compiles: the unit tests import every module
+            raise RuntimeError(f"trackway: the function code did not compile:\n{result.stdout}")
+        return True
+
+
+def function_code(runtime: lambda_.Runtime, python_version: str, skip: bool) -> lambda_.Code:
+    """The function code asset: functions/ without caches, with bytecode for the runtime's Python (not with
+    `trackway:skipBundling`, which tests and offline synths use)."""
+    return lambda_.Code.from_asset(
+        str(FUNCTIONS_DIR),
+        exclude=[f"**/{pattern}" for pattern in CODE_EXCLUDES],
+        # The image is never run: the local bundling always succeeds (as source, with a warning, when this
+        # machine has no interpreter of the runtime's Python, as the dependency layer does).
+        bundling=BundlingOptions(image=runtime.bundling_image, local=LocalCodeBundling(python_version, skip)),
+    )
 
 
 def docker_command(requirements: tuple[str, ...], python_version: str, budget: int, *, bytecode: bool = False) -> str:

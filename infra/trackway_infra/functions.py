@@ -14,11 +14,16 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from trackway_infra.bundling import layer_code, project_dependencies, serving_dependencies, serving_image_code
+from trackway_infra.bundling import (
+    function_code,
+    layer_code,
+    project_dependencies,
+    serving_dependencies,
+    serving_image_code,
+)
 from trackway_infra.config import TrackwayProps
 from trackway_infra.constants import (
     DEPENDENCY_LAYER_ID,
-    FUNCTIONS_DIR,
     SERVING_LAYER_ID,
     TARGET_DLQ_SUFFIX,
     FunctionName,
@@ -40,7 +45,6 @@ from trackway_infra.queues import dead_letter_queue
 
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION: Final = "3.14"
-CODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc", "*.egg-info", "**/.*"]
 
 # The serving function when it loads models itself (serverless target). API Gateway gives up on a request
 # after 30 s, but the function may run on: a cold load that outlasts one request still finishes and warms
@@ -160,7 +164,7 @@ class BackendFunctions(Construct):
         super().__init__(scope, construct_id)
         self._props = props
         self._removal = props.cdk_removal_policy
-        self._code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=CODE_EXCLUDES)
+        self._code = function_code(RUNTIME, PYTHON_VERSION, props.skip_bundling)
         self.layer = lambda_.LayerVersion(
             self,
             DEPENDENCY_LAYER_ID,

@@ -19,6 +19,7 @@ from trackway_infra.bundling import (
     PLATFORMS,
     SKIPPED_MARKER,
     LayerTooLargeError,
+    LocalCodeBundling,
     LocalPipBundling,
     code_bytes,
     docker_command,
@@ -208,3 +209,37 @@ def _fake_pip(sizes: dict[str, int]) -> Any:
 
 def _forbidden(*_: Any, **__: Any) -> None:
     raise AssertionError("pip must not run when bundling is skipped")
+
+
+def _unchecked_hash(compiled: Path) -> bool:
+    return int.from_bytes(compiled.read_bytes()[4:8], "little") == 0b01
+
+
+def test_the_function_code_ships_bytecode_that_never_checks_timestamps(tmp_path: Path) -> None:
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert LocalCodeBundling(here, skip=False).try_bundle(str(tmp_path), image=IMAGE)
+    entry = tmp_path / "trackway_backend" / "handlers" / "tracking"
+    assert (entry / "__init__.py").is_file()
+    compiled = entry / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc"
+    assert _unchecked_hash(compiled)  # valid whatever mtime the zip gives the source
+    sources = {p.relative_to(tmp_path).with_suffix("") for p in tmp_path.rglob("*.py")}
+    modules = {p.parent.parent.relative_to(tmp_path) / p.name.split(".")[0] for p in tmp_path.rglob("*.pyc")}
+    assert sources == modules  # every module, and no stale bytecode of a deleted one
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".") or p.name.endswith(".egg-info")]
+
+
+def test_without_the_runtimes_python_the_function_code_ships_as_source_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    assert LocalCodeBundling("3.99", skip=False).try_bundle(str(tmp_path), image=IMAGE)
+    assert (tmp_path / "trackway_backend" / "handlers" / "tracking" / "__init__.py").is_file()
+    assert not list(tmp_path.rglob("*.pyc"))
+    assert "no python3.99 on this machine, so the function code ships without bytecode" in capsys.readouterr().err
+
+
+def test_skipped_bundling_copies_the_function_code_without_compiling(tmp_path: Path) -> None:
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert LocalCodeBundling(here, skip=True).try_bundle(str(tmp_path), image=IMAGE)
+    assert (tmp_path / "trackway_backend" / "handlers" / "tracking" / "__init__.py").is_file()
+    assert not list(tmp_path.rglob("*.pyc"))

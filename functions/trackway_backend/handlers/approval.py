@@ -6,19 +6,22 @@ Lambda retries and then sends to the dead-letter queue.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from trackway_backend.handlers.startup import collector_paused
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with collector_paused():
+    from functools import lru_cache
+    from typing import Any
 
-from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
-from trackway_backend.adapters.dynamo.tables import bind_registry
-from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.logic.approval.approve import Trigger, approve
-from trackway_backend.ports import RegistryStore, TrackingStore
-from trackway_backend.settings import ApprovalSettings
-from trackway_backend.wire.event_models import AliasCreatedEvent, parse_registry_event
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
+    from trackway_backend.adapters.dynamo.tables import bind_registry
+    from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+    from trackway_backend.logic.approval.approve import Trigger, approve
+    from trackway_backend.ports import RegistryStore, TrackingStore
+    from trackway_backend.settings import ApprovalSettings
+    from trackway_backend.wire.event_models import AliasCreatedEvent, parse_registry_event
 
 logger = Logger(service="trackway-approval")
 CHALLENGER_ALIAS = "challenger"

@@ -27,7 +27,6 @@ from trackway_backend.ports import TrackingStore
 from trackway_backend.route_access import RULES, Call, Locator, ResultFilter
 from trackway_backend.routes import match
 from trackway_backend.settings import AccessSettings
-from trackway_backend.wire import registry_requests as registry_rq
 from trackway_backend.wire.parsing import parse
 
 _LISTS = ("run_ids", "experiment_ids", "order_by", "stages")
@@ -91,10 +90,14 @@ def _experiment_created(call: Call, response: dict[str, Any], grants: GrantStore
 
 
 def _model_created(call: Call, response: dict[str, Any], grants: GrantStore, who: Principal) -> None:
+    from trackway_backend.wire import registry_requests as registry_rq  # registry routes only
+
     grant_creator(grants, Resource(ResourceKind.REGISTERED_MODEL, parse(registry_rq.ModelRequest, call.data).name), who)
 
 
 def _model_renamed(call: Call, response: dict[str, Any], grants: GrantStore, who: Principal) -> None:
+    from trackway_backend.wire import registry_requests as registry_rq  # registry routes only
+
     request = parse(registry_rq.RenameRegisteredModel, call.data)
     if request.new_name and request.new_name != request.name:
         kind = ResourceKind.REGISTERED_MODEL
@@ -102,6 +105,8 @@ def _model_renamed(call: Call, response: dict[str, Any], grants: GrantStore, who
 
 
 def _model_deleted(call: Call, response: dict[str, Any], grants: GrantStore, who: Principal) -> None:
+    from trackway_backend.wire import registry_requests as registry_rq  # registry routes only
+
     grants.forget(Resource(ResourceKind.REGISTERED_MODEL, parse(registry_rq.ModelRequest, call.data).name))
 
 

@@ -6,22 +6,25 @@ deploy alias are ignored. An error fails the invocation: Lambda retries it, then
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from trackway_backend.handlers.startup import collector_paused
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with collector_paused():
+    from functools import lru_cache
+    from typing import Any
 
-from trackway_backend.adapters.dynamo.deployment_store import DynamoDeploymentStore
-from trackway_backend.adapters.dynamo.outbox import OutboxItem
-from trackway_backend.adapters.dynamo.registry_items import RegistryItem
-from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
-from trackway_backend.adapters.dynamo.tables import bind
-from trackway_backend.deployment_ports import DeploymentStore, ServingProbe, ServingTarget
-from trackway_backend.logic.deployment.deploy import DEFAULT_LEASE_MS, AliasMoved, deploy
-from trackway_backend.ports import RegistryStore
-from trackway_backend.settings import DeploymentSettings
-from trackway_backend.wire.event_models import AliasCreatedEvent, parse_registry_event
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from trackway_backend.adapters.dynamo.deployment_store import DynamoDeploymentStore
+    from trackway_backend.adapters.dynamo.outbox import OutboxItem
+    from trackway_backend.adapters.dynamo.registry_items import RegistryItem
+    from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
+    from trackway_backend.adapters.dynamo.tables import bind
+    from trackway_backend.deployment_ports import DeploymentStore, ServingProbe, ServingTarget
+    from trackway_backend.logic.deployment.deploy import DEFAULT_LEASE_MS, AliasMoved, deploy
+    from trackway_backend.ports import RegistryStore
+    from trackway_backend.settings import DeploymentSettings
+    from trackway_backend.wire.event_models import AliasCreatedEvent, parse_registry_event
 
 logger = Logger(service="trackway-deployment")
 _MARGIN_SECONDS = 10

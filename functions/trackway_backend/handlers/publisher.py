@@ -8,22 +8,25 @@ the bus accepted is marked published in the outbox; the redrive function republi
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from trackway_backend.handlers.startup import collector_paused
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with collector_paused():
+    from functools import lru_cache
+    from typing import Any
 
-from trackway_backend.adapters.dynamo.outbox import DynamoOutboxLedger, OutboxItem
-from trackway_backend.adapters.dynamo.outbox_stream import event_from_record, is_new_outbox_record
-from trackway_backend.adapters.dynamo.tables import bind
-from trackway_backend.adapters.eventbridge import EventBridgeBus, events_client
-from trackway_backend.events import DomainEvent
-from trackway_backend.logic.publishing import OutboxPublisher
-from trackway_backend.settings import PublisherSettings
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from trackway_backend.adapters.dynamo.outbox import DynamoOutboxLedger, OutboxItem
+    from trackway_backend.adapters.dynamo.outbox_stream import event_from_record, is_new_outbox_record
+    from trackway_backend.adapters.dynamo.tables import bind
+    from trackway_backend.adapters.eventbridge import EventBridgeBus, events_client
+    from trackway_backend.events import DomainEvent
+    from trackway_backend.logic.publishing import OutboxPublisher
+    from trackway_backend.settings import PublisherSettings
 
 logger = Logger(service="trackway-publisher")
 

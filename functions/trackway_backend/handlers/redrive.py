@@ -7,20 +7,23 @@ with `{"older_than_seconds": N, "limit": N}` to override the settings for that r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from trackway_backend.handlers.startup import collector_paused
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+with collector_paused():
+    from datetime import UTC, datetime, timedelta
+    from functools import lru_cache
+    from typing import Any
 
-from trackway_backend.adapters.dynamo.outbox import DynamoOutboxLedger, OutboxItem
-from trackway_backend.adapters.dynamo.tables import bind
-from trackway_backend.adapters.eventbridge import EventBridgeBus, events_client
-from trackway_backend.adapters.sqs_dead_letters import SqsDeadLetters, sqs_client
-from trackway_backend.logic.redrive import Redrive
-from trackway_backend.settings import RedriveSettings
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    from trackway_backend.adapters.dynamo.outbox import DynamoOutboxLedger, OutboxItem
+    from trackway_backend.adapters.dynamo.tables import bind
+    from trackway_backend.adapters.eventbridge import EventBridgeBus, events_client
+    from trackway_backend.adapters.sqs_dead_letters import SqsDeadLetters, sqs_client
+    from trackway_backend.logic.redrive import Redrive
+    from trackway_backend.settings import RedriveSettings
 
 logger = Logger(service="trackway-redrive")
 # Stop starting rounds this long before the function's timeout.

@@ -4,27 +4,30 @@ only when a model is loaded."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
+from trackway_backend.handlers.startup import collector_paused
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+with collector_paused():
+    from functools import lru_cache
+    from pathlib import Path
+    from typing import Any
+    from urllib.parse import unquote
 
-from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
-from trackway_backend.adapters.dynamo.deployment_store import DynamoDeploymentStore
-from trackway_backend.adapters.dynamo.registry_items import RegistryItem
-from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
-from trackway_backend.adapters.dynamo.tables import bind
-from trackway_backend.deployment_ports import ModelLoader
-from trackway_backend.handlers.authorization import Guard, NoTracking
-from trackway_backend.handlers.http import ApiFunction, build_resolver, query, text_body
-from trackway_backend.logic.deployment.history import list_deployments
-from trackway_backend.logic.serving import scoring
-from trackway_backend.logic.serving.live_models import LiveModels
-from trackway_backend.settings import ServingSettings
-from trackway_backend.wire.parsing import parse
-from trackway_backend.wire.serving_requests import Health, ListDeployments
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+    from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
+    from trackway_backend.adapters.dynamo.deployment_store import DynamoDeploymentStore
+    from trackway_backend.adapters.dynamo.registry_items import RegistryItem
+    from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
+    from trackway_backend.adapters.dynamo.tables import bind
+    from trackway_backend.deployment_ports import ModelLoader
+    from trackway_backend.handlers.authorization import Guard, NoTracking
+    from trackway_backend.handlers.http import ApiFunction, build_resolver, query, text_body
+    from trackway_backend.logic.deployment.history import list_deployments
+    from trackway_backend.logic.serving import scoring
+    from trackway_backend.logic.serving.live_models import LiveModels
+    from trackway_backend.settings import ServingSettings
+    from trackway_backend.wire.parsing import parse
+    from trackway_backend.wire.serving_requests import Health, ListDeployments
 
 VERSION_HEADER = "x-trackway-model-version"
 DEPLOYMENTS_PATH = "/api/2.0/trackway/deployments"

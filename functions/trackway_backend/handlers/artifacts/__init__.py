@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from trackway_backend.handlers.startup import collector_paused
 
-from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
-from trackway_backend.adapters.dynamo.tables import bind
-from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
-from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.adapters.s3.client import s3_client
-from trackway_backend.adapters.s3.object_store import S3ObjectStore
-from trackway_backend.handlers.artifacts import multipart_routes, transfer_routes
-from trackway_backend.handlers.authorization import Guard, TrackingLocator
-from trackway_backend.handlers.http import ApiFunction, build_resolver
-from trackway_backend.settings import ArtifactSettings
+with collector_paused():
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
+    from trackway_backend.adapters.dynamo.tables import bind
+    from trackway_backend.adapters.dynamo.tracking_items import TrackingItem
+    from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+    from trackway_backend.adapters.s3.client import s3_client
+    from trackway_backend.adapters.s3.object_store import S3ObjectStore
+    from trackway_backend.handlers.artifacts import multipart_routes, transfer_routes
+    from trackway_backend.handlers.authorization import Guard, TrackingLocator
+    from trackway_backend.handlers.http import ApiFunction, build_resolver
+    from trackway_backend.settings import ArtifactSettings
 
 
 def build_app(settings: ArtifactSettings) -> APIGatewayHttpResolver:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from trackway_backend.handlers.startup import collector_paused
 
-from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
-from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
-from trackway_backend.adapters.dynamo.tables import bind, bind_registry
-from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.handlers import permission_routes
-from trackway_backend.handlers.authorization import Guard, TrackingLocator
-from trackway_backend.handlers.http import ApiFunction, build_resolver
-from trackway_backend.handlers.registry import alias_routes, model_routes, version_routes
-from trackway_backend.logic import access
-from trackway_backend.settings import RegistrySettings
+with collector_paused():
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
+    from trackway_backend.adapters.dynamo.registry_store import DynamoRegistryStore
+    from trackway_backend.adapters.dynamo.tables import bind, bind_registry
+    from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+    from trackway_backend.handlers import permission_routes
+    from trackway_backend.handlers.authorization import Guard, TrackingLocator
+    from trackway_backend.handlers.http import ApiFunction, build_resolver
+    from trackway_backend.handlers.registry import alias_routes, model_routes, version_routes
+    from trackway_backend.logic import access
+    from trackway_backend.settings import RegistrySettings
 
 
 def build_app(settings: RegistrySettings) -> APIGatewayHttpResolver:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from trackway_backend.handlers.startup import collector_paused
 
-from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
-from trackway_backend.adapters.dynamo.tables import bind, bind_tracking
-from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
-from trackway_backend.handlers import permission_routes
-from trackway_backend.handlers.authorization import Guard, TrackingLocator
-from trackway_backend.handlers.http import ApiFunction, build_resolver
-from trackway_backend.handlers.tracking import (
-    experiment_routes,
-    logged_model_routes,
-    run_routes,
-    service_routes,
-)
-from trackway_backend.logic import access, experiments
-from trackway_backend.settings import TrackingSettings
+with collector_paused():
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    from trackway_backend.adapters.dynamo.access_store import DynamoGrantStore, GrantItem
+    from trackway_backend.adapters.dynamo.tables import bind, bind_tracking
+    from trackway_backend.adapters.dynamo.tracking_store import DynamoTrackingStore
+    from trackway_backend.handlers import permission_routes
+    from trackway_backend.handlers.authorization import Guard, TrackingLocator
+    from trackway_backend.handlers.http import ApiFunction, build_resolver
+    from trackway_backend.handlers.tracking import (
+        experiment_routes,
+        logged_model_routes,
+        run_routes,
+        service_routes,
+    )
+    from trackway_backend.logic import access, experiments
+    from trackway_backend.settings import TrackingSettings
 
 
 def build_app(settings: TrackingSettings) -> APIGatewayHttpResolver:
