@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# Every run lists its 25 slowest tests, so a CI log shows where the time goes.
+PYTEST_DURATIONS := --durations=25
 PYTEST_ARGS ?=
 CHROMIUM := /usr/bin/chromium
 
@@ -34,10 +36,10 @@ run: $(PY_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m trackway_backend.local --port $${TRACKWAY_PORT:-5000}
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_DURATIONS) $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not system" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not system" $(PYTEST_DURATIONS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check functions sdk infra tests bench

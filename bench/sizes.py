@@ -34,7 +34,7 @@ class Sizes:
 FULL = Sizes()
 
 QUICK = Sizes(
-    repetitions=3,
+    repetitions=2,  # two still exercise the medians and the spread across repetitions
     clients=2,
     heavy_clients=2,
     create_run_ops=3,

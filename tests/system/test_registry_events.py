@@ -10,7 +10,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -194,28 +193,3 @@ def test_trackway_events_tail_prints_an_alias_move(
             return
         time.sleep(0.2)
     pytest.fail("the alias move never showed up in `trackway events tail`")
-
-
-def test_a_restart_keeps_the_registry_and_the_event_log_without_publishing_twice(tmp_path: Path) -> None:
-    def registry_events(url: str) -> list[str]:
-        body = requests.get(f"{url}/_local/events", params={"limit": 10_000}, timeout=10).json()
-        return [e["detail-type"] for e in body["events"] if e["source"] == "trackway.registry"]
-
-    def wait_for(url: str, count: int) -> list[str]:
-        deadline = time.monotonic() + 30
-        while len(found := registry_events(url)) < count and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return found
-
-    data = tmp_path / "data"
-    with StackProcess(data) as stack:
-        mlflow.MlflowClient(stack.url, stack.url).create_registered_model("persisted")
-        assert wait_for(stack.url, 1) == ["registered_model.created"]
-        port = stack.port
-    with StackProcess(data, port=port) as stack:
-        client = mlflow.MlflowClient(stack.url, stack.url)
-        client.create_model_version("persisted", f"{client.create_run('0').info.artifact_uri}/1")
-        assert wait_for(stack.url, 2) == ["registered_model.created", "model_version.created"]
-        time.sleep(1)  # a second poll round would show any re-published record
-        assert registry_events(stack.url) == ["registered_model.created", "model_version.created"]
-        assert client.get_registered_model("persisted").latest_versions[0].version == "1"
