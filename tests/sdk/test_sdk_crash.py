@@ -26,8 +26,11 @@ def _child(code: str, fake: FakeMlflow, spool: Path, signals: bool = False) -> s
         "TRACKWAY_HANDLE_SIGNALS": "1" if signals else "0",
         "PYTHONPATH": str(SDK_ROOT),
     }
+    # As a job started from a terminal: Ctrl-C raises KeyboardInterrupt. A runner that starts the tests in
+    # the background of a non-interactive shell hands its children SIGINT ignored, and Python then keeps it so.
+    preamble = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     return subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", preamble + code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
 
 
