@@ -129,7 +129,7 @@ def test_kept_summaries_are_bounded_and_searches_stay_right(call: Any) -> None:
     experiment_id, ids = seed(store, 20)
     expected = list(reversed(ids))[:5]
     assert top(store, experiment_id) == expected
-    assert store.summaries._runs <= 5
+    assert store.summaries.kept_runs <= 5
     assert top(store, experiment_id) == expected
 
 

@@ -125,7 +125,10 @@ class DynamoRunStore(DynamoStoreBase, RunStore):
         return fresh
 
     def _all_kept(self, partitions: list[str]) -> list[ShardSummaries] | None:
-        """The kept summaries of every partition, if all are current and settled."""
+        """The kept summaries of every partition, if all are current and settled. The marks are read only
+        when every partition is kept at all, so an environment that keeps nothing pays no extra request."""
+        if not all(self.summaries.holds(partition) for partition in partitions):
+            return None
         marks = self._change_marks(partitions)
         kept = [self.summaries.current(partition, marks[partition]) for partition in partitions]
         settled_entries = [entry for entry in kept if entry is not None and entry.settled]

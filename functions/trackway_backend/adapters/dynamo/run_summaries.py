@@ -82,10 +82,15 @@ class SummaryCache:
                 _, evicted = self._shards.popitem(last=False)
                 self._runs -= len(evicted.runs)
 
-    def clear(self) -> None:
+    def holds(self, partition: str) -> bool:
+        """Whether the shard is kept at all, under whatever mark (no I/O: a cheap first check)."""
         with self._lock:
-            self._shards.clear()
-            self._runs = 0
+            return partition in self._shards
+
+    @property
+    def kept_runs(self) -> int:
+        with self._lock:
+            return self._runs
 
 
 def shard_of(run_id: str, shards: int) -> int:
